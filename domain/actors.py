@@ -1,0 +1,41 @@
+"""Who is acting. Every service takes an `Actor` and checks its permissions itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.codes import Role, label
+from domain.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    """`audit_label` is how audit events name the actor: `user:12`, `cli`, `setup`, ..."""
+
+    audit_label: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    user_id: int | None = None
+    ip: str | None = None
+
+    @classmethod
+    def for_user(cls, user_id: int, roles: frozenset[Role], ip: str | None = None) -> Actor:
+        return cls(audit_label=f"user:{user_id}", roles=roles, user_id=user_id, ip=ip)
+
+    @classmethod
+    def operator(cls, audit_label: str = "cli") -> Actor:
+        """Someone with shell access to the server (the CLI): trusted with every role."""
+        return cls(audit_label=audit_label, roles=frozenset(Role))
+
+    def has_any_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+def require_role(actor: Actor, *roles: Role, to: str) -> None:
+    """Refuse unless the actor holds one of `roles`; `to` completes "You need ... to ..."."""
+    if not actor.has_any_role(*roles):
+        names = " or ".join(label(role).lower() for role in roles)
+        raise PermissionDenied(f"You need the {names} role to {to}.")
+
+
+PROGRAM_MANAGERS = (Role.coordinator, Role.admin)
+RESOURCE_MANAGERS = (Role.resource_editor, Role.coordinator)

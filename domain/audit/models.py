@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from domain.columns import timestamp_column, utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the database refuses UPDATE and DELETE on this table (see the migration)."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
+    actor: str = Field(max_length=100, index=True)
+    action: str = Field(max_length=100, index=True)
+    object_type: str = Field(max_length=60)
+    object_id: str | None = Field(default=None, max_length=60)
+    outcome: str = Field(default="success", max_length=20)
+    ip: str | None = Field(default=None, max_length=45)
+
+    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+
+
+class AuditEventPublic(SQLModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str | None
+    outcome: str
+    ip: str | None

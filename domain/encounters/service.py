@@ -1,0 +1,210 @@
+"""Logging encounters, de-identified by construction.
+
+Rules: only an active, trained supporter logs; a supporter sees and changes only their own
+encounters, and changes (or deletes) them only within `EDIT_WINDOW` of logging; coordinators see
+all, de-identified; `interprofessional` is derived here and nowhere else; reaching the monthly cap
+never refuses an encounter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from domain.actors import PROGRAM_MANAGERS, Actor
+from domain.changes import changes_of
+from domain.columns import utcnow
+from domain.encounters.models import (
+    Encounter,
+    EncounterCreate,
+    EncounterElement,
+    EncounterFlowStep,
+    EncounterPublic,
+    EncounterResource,
+    EncounterStressor,
+    EncounterSupportType,
+    EncounterUpdate,
+)
+from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.pagination import Page, PageRequest, page_from_rows
+from domain.professions.service import require_active_profession
+from domain.resources.models import Resource
+from domain.supporters.models import Supporter
+from domain.supporters.service import (
+    MonthlyWorkload,
+    apply_cap,
+    require_logging_supporter,
+    supporter_of_user,
+)
+
+EDIT_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class LoggedEncounter:
+    encounter: Encounter
+    workload: MonthlyWorkload
+
+    @property
+    def debrief_prompt(self) -> bool:
+        """Ask the supporter whether they want a debrief: cap reached or asked for one."""
+        return self.workload.cap_reached or self.encounter.supporter_needs_debrief
+
+
+@dataclass(frozen=True)
+class EncounterFilters:
+    occurred_from: date | None = None
+    occurred_before: date | None = None
+
+
+def editable_until(encounter: Encounter) -> date:
+    return (encounter.logged_at + EDIT_WINDOW).date()
+
+
+def to_public(encounter: Encounter) -> EncounterPublic:
+    return EncounterPublic.from_row(encounter, editable_until=editable_until(encounter))
+
+
+def log_encounter(*, session: Session, actor: Actor, data: EncounterCreate) -> LoggedEncounter:
+    supporter = require_logging_supporter(session, actor)
+    _check_occurred_on(data.occurred_on, supporter)
+    require_active_profession(session, data.peer_profession, field="peer_profession")
+    _require_resources(session, data.resources_shared)
+    assert supporter.id is not None
+    encounter = Encounter(
+        supporter_id=supporter.id,
+        occurred_on=data.occurred_on,
+        setting=data.setting,
+        initiated_by=data.initiated_by,
+        modality=data.modality,
+        peer_profession_code=data.peer_profession,
+        peer_org_relation=data.peer_org_relation,
+        interprofessional=is_interprofessional(supporter, data.peer_profession),
+        duration_band=data.duration_band,
+        escalation=data.escalation,
+        follow_up=data.follow_up,
+        supporter_needs_debrief=data.supporter_needs_debrief,
+    )
+    _set_children(encounter, data.model_dump())
+    session.add(encounter)
+    session.flush()
+    return LoggedEncounter(encounter=encounter, workload=apply_cap(session, actor, supporter))
+
+
+def is_interprofessional(supporter: Supporter, peer_profession: str) -> bool:
+    return supporter.profession_code != peer_profession
+
+
+def _check_occurred_on(occurred_on: date, supporter: Supporter) -> None:
+    # UTC's date is never behind a US local date, so "today" anywhere in the US is accepted.
+    if occurred_on > utcnow().date():
+        raise InvalidInput("The encounter date cannot be in the future.", field="occurred_on")
+    if supporter.trained_on is not None and occurred_on < supporter.trained_on:
+        raise InvalidInput(
+            "The encounter date is before your initial training.", field="occurred_on"
+        )
+
+
+def _require_resources(session: Session, resource_ids: list[int]) -> None:
+    if not resource_ids:
+        return
+    found = set(session.exec(select(Resource.id).where(col(Resource.id).in_(resource_ids))))
+    missing = sorted(set(resource_ids) - found)
+    if missing:
+        raise InvalidInput(f"There is no resource {missing[0]}.", field="resources_shared")
+
+
+_CHILDREN: dict[str, tuple[str, type[Any], str]] = {
+    "stressors": ("stressor_rows", EncounterStressor, "stressor"),
+    "elements": ("element_rows", EncounterElement, "element"),
+    "support_types": ("support_type_rows", EncounterSupportType, "support_type"),
+    "flow_steps": ("flow_step_rows", EncounterFlowStep, "flow_step"),
+    "resources_shared": ("resource_rows", EncounterResource, "resource_id"),
+}
+
+
+def _set_children(encounter: Encounter, values: dict[str, Any]) -> None:
+    for field, (relation, row_type, column) in _CHILDREN.items():
+        if field in values and values[field] is not None:
+            setattr(encounter, relation, [row_type(**{column: v}) for v in values[field]])
+
+
+def _own_encounter(session: Session, actor: Actor, encounter_id: int) -> Encounter:
+    """The actor's own encounter; anyone else's is "not found", never "forbidden"."""
+    supporter = supporter_of_user(session, actor.user_id)
+    encounter = session.get(Encounter, encounter_id)
+    if encounter is None or supporter is None or encounter.supporter_id != supporter.id:
+        raise NotFound(f"There is no encounter {encounter_id} in your log.")
+    return encounter
+
+
+def get_encounter(*, session: Session, actor: Actor, encounter_id: int) -> Encounter:
+    if actor.has_any_role(*PROGRAM_MANAGERS):
+        encounter = session.get(Encounter, encounter_id)
+        if encounter is None:
+            raise NotFound(f"There is no encounter {encounter_id}.")
+        return encounter
+    return _own_encounter(session, actor, encounter_id)
+
+
+def _require_edit_window(encounter: Encounter) -> None:
+    if utcnow() > encounter.logged_at + EDIT_WINDOW:
+        raise RuleViolation(
+            "Encounters can be changed or deleted only within 7 days of logging; "
+            "ask a coordinator to correct an older one."
+        )
+
+
+def update_encounter(
+    *, session: Session, actor: Actor, encounter_id: int, data: EncounterUpdate
+) -> Encounter:
+    encounter = _own_encounter(session, actor, encounter_id)
+    _require_edit_window(encounter)
+    supporter = session.get(Supporter, encounter.supporter_id)
+    assert supporter is not None
+    changes = changes_of(data)
+    if "occurred_on" in changes:
+        _check_occurred_on(changes["occurred_on"], supporter)
+    if "peer_profession" in changes:
+        require_active_profession(session, changes["peer_profession"], field="peer_profession")
+        encounter.peer_profession_code = changes["peer_profession"]
+        encounter.interprofessional = is_interprofessional(supporter, changes["peer_profession"])
+    if "resources_shared" in changes:
+        _require_resources(session, changes["resources_shared"])
+    for name, value in changes.items():
+        if name not in _CHILDREN and name != "peer_profession":
+            setattr(encounter, name, value)
+    _set_children(encounter, changes)
+    session.add(encounter)
+    session.flush()
+    return encounter
+
+
+def delete_encounter(*, session: Session, actor: Actor, encounter_id: int) -> None:
+    encounter = _own_encounter(session, actor, encounter_id)
+    _require_edit_window(encounter)
+    session.delete(encounter)
+    session.flush()
+
+
+def list_encounters(
+    *, session: Session, actor: Actor, filters: EncounterFilters, page: PageRequest
+) -> Page[Encounter]:
+    """A supporter's own log, or every encounter (de-identified) for coordinators.
+
+    Newest first; child rows load in one query per child table, however long the page."""
+    query = select(Encounter).order_by(col(Encounter.id).desc()).limit(page.limit + 1)
+    if not actor.has_any_role(*PROGRAM_MANAGERS):
+        supporter = supporter_of_user(session, actor.user_id)
+        if supporter is None:
+            return Page(items=[], next_after_id=None)
+        query = query.where(Encounter.supporter_id == supporter.id)
+    if filters.occurred_from:
+        query = query.where(col(Encounter.occurred_on) >= filters.occurred_from)
+    if filters.occurred_before:
+        query = query.where(col(Encounter.occurred_on) < filters.occurred_before)
+    if page.after_id is not None:
+        query = query.where(col(Encounter.id) < page.after_id)
+    return page_from_rows(list(session.exec(query)), page, lambda row: row.id)

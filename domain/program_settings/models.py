@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from pydantic import ConfigDict, field_validator
+from sqlmodel import Field, SQLModel
+
+from domain.columns import timestamp_column, utcnow
+
+SETTINGS_ROW_ID = 1
+DEFAULT_PROGRAM_NAME = "ONE 2 ONE 2 CARE"
+DEFAULT_SMALL_CELL_THRESHOLD = 11
+DEFAULT_MONTHLY_CAP = 8
+DEFAULT_REFRESHER_MISSED_SESSIONS = 3
+DEFAULT_SESSION_IDLE_MINUTES = 30
+DEFAULT_SESSION_ABSOLUTE_HOURS = 12
+
+
+class ProgramSettings(SQLModel, table=True):
+    """The program's own settings: one row, changed by admins, every change audited."""
+
+    __tablename__ = "program_settings"
+
+    id: int = Field(default=SETTINGS_ROW_ID, primary_key=True)
+    program_name: str = Field(default=DEFAULT_PROGRAM_NAME, max_length=120)
+    small_cell_threshold: int = DEFAULT_SMALL_CELL_THRESHOLD
+    default_monthly_cap: int = DEFAULT_MONTHLY_CAP
+    refresher_missed_sessions: int = DEFAULT_REFRESHER_MISSED_SESSIONS
+    embed_origins: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON(), nullable=False)
+    )
+    session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
+    session_absolute_hours: int = DEFAULT_SESSION_ABSOLUTE_HOURS
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+    __table_args__ = (sa.CheckConstraint(f"id = {SETTINGS_ROW_ID}", name="ck_single_row"),)
+
+
+class ProgramSettingsUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    program_name: str | None = Field(default=None, min_length=1, max_length=120)
+    small_cell_threshold: int | None = Field(default=None, ge=2, le=100)
+    default_monthly_cap: int | None = Field(default=None, ge=1, le=60)
+    refresher_missed_sessions: int | None = Field(default=None, ge=1, le=24)
+    embed_origins: list[str] | None = Field(default=None, max_length=50)
+    session_idle_minutes: int | None = Field(default=None, ge=5, le=240)
+    session_absolute_hours: int | None = Field(default=None, ge=1, le=24)
+
+    @field_validator("embed_origins")
+    @classmethod
+    def origins_are_origins(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for origin in value:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in {"https", "http"} or not rest or "/" in rest or origin == "*":
+                raise ValueError(f"{origin!r} is not an origin like https://intranet.example.org")
+        return value
+
+
+class ProgramSettingsPublic(SQLModel):
+    program_name: str
+    small_cell_threshold: int
+    default_monthly_cap: int
+    refresher_missed_sessions: int
+    embed_origins: list[str]
+    session_idle_minutes: int
+    session_absolute_hours: int

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from pydantic import ConfigDict, EmailStr, HttpUrl, field_validator
+from sqlmodel import Field, Relationship, SQLModel
+
+from domain.codes import Cost, ResourceCategory
+from domain.columns import code_column, timestamp_column, utcnow
+
+REVIEW_INTERVAL_MONTHS = 12
+PHONE_PATTERN = r"^[0-9A-Za-z +().\-]{2,40}$"
+
+
+class Resource(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
+    category: ResourceCategory = Field(sa_column=code_column(ResourceCategory, index=True))
+    phone: str | None = Field(default=None, max_length=40)
+    text_number: str | None = Field(default=None, max_length=40)
+    url: str | None = Field(default=None, max_length=500)
+    email: str | None = Field(default=None, max_length=320)
+    location: str | None = Field(default=None, max_length=300)
+    hours: str | None = Field(default=None, max_length=200)
+    available_24_7: bool = False
+    confidential: bool = False
+    cost: Cost | None = Field(default=None, sa_column=code_column(Cost, nullable=True))
+    published: bool = Field(default=False, index=True)
+    last_reviewed_on: date | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+    audience_rows: list[ResourceAudience] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
+
+
+class ResourceAudience(SQLModel, table=True):
+    """A profession a resource is meant for; a resource without any is for everyone."""
+
+    __tablename__ = "resource_audience"
+
+    resource_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True, index=True
+        ),
+    )
+    profession_code: str = Field(
+        sa_column=sa.Column(
+            sa.String(60), sa.ForeignKey("profession.code"), primary_key=True, index=True
+        )
+    )
+
+
+class ResourceFields(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    category: ResourceCategory
+    audiences: list[str] = Field(default_factory=list, max_length=60)
+    phone: str | None = Field(default=None, regex=PHONE_PATTERN)
+    text_number: str | None = Field(default=None, regex=PHONE_PATTERN)
+    url: HttpUrl | None = None
+    email: EmailStr | None = None
+    location: str | None = Field(default=None, max_length=300)
+    hours: str | None = Field(default=None, max_length=200)
+    available_24_7: bool = False
+    confidential: bool = False
+    cost: Cost | None = None
+    published: bool = False
+    last_reviewed_on: date | None = None
+
+    @field_validator("title")
+    @classmethod
+    def strip_title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the title cannot be blank")
+        return value.strip()
+
+
+class ResourceCreate(ResourceFields):
+    pass
+
+
+class ResourceUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=4000)
+    category: ResourceCategory | None = None
+    audiences: list[str] | None = Field(default=None, max_length=60)
+    phone: str | None = Field(default=None, regex=PHONE_PATTERN)
+    text_number: str | None = Field(default=None, regex=PHONE_PATTERN)
+    url: HttpUrl | None = None
+    email: EmailStr | None = None
+    location: str | None = Field(default=None, max_length=300)
+    hours: str | None = Field(default=None, max_length=200)
+    available_24_7: bool | None = None
+    confidential: bool | None = None
+    cost: Cost | None = None
+    published: bool | None = None
+    last_reviewed_on: date | None = None
+
+
+class ResourcePublic(SQLModel):
+    id: int
+    title: str
+    description: str
+    category: ResourceCategory
+    audiences: list[str]
+    phone: str | None
+    text_number: str | None
+    url: str | None
+    email: str | None
+    location: str | None
+    hours: str | None
+    available_24_7: bool
+    confidential: bool
+    cost: Cost | None
+    published: bool
+    last_reviewed_on: date | None
+    due_for_review: bool

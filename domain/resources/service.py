@@ -1,0 +1,174 @@
+"""The resource directory: curated by resource editors and coordinators, published entries
+readable by everyone; an entry not reviewed for 12 months is due for review."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from domain.actors import RESOURCE_MANAGERS, Actor, require_role
+from domain.changes import changes_of
+from domain.codes import ResourceCategory
+from domain.columns import utcnow
+from domain.encounters.models import EncounterResource
+from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.pagination import Page, PageRequest, page_from_rows
+from domain.professions.models import Profession
+from domain.resources.models import (
+    REVIEW_INTERVAL_MONTHS,
+    Resource,
+    ResourceAudience,
+    ResourceCreate,
+    ResourcePublic,
+    ResourceUpdate,
+)
+
+NULLABLE_FIELDS = frozenset(
+    {"phone", "text_number", "url", "email", "location", "hours", "cost", "last_reviewed_on"}
+)
+
+
+@dataclass(frozen=True)
+class ResourceFilters:
+    category: ResourceCategory | None = None
+    audience: str | None = None
+    text: str | None = None
+    include_unpublished: bool = False
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month_index = divmod(index, 12)
+    last_day = calendar.monthrange(year, month_index + 1)[1]
+    return date(year, month_index + 1, min(day.day, last_day))
+
+
+def is_due_for_review(resource: Resource, today: date | None = None) -> bool:
+    """Never reviewed, or last reviewed 12 months ago or more."""
+    cutoff = months_before(today or utcnow().date(), REVIEW_INTERVAL_MONTHS)
+    return resource.last_reviewed_on is None or resource.last_reviewed_on <= cutoff
+
+
+def to_public(resource: Resource) -> ResourcePublic:
+    assert resource.id is not None
+    return ResourcePublic(
+        **resource.model_dump(exclude={"created_at", "updated_at"}),
+        audiences=sorted(row.profession_code for row in resource.audience_rows),
+        due_for_review=is_due_for_review(resource),
+    )
+
+
+def list_resources(
+    *, session: Session, actor: Actor | None, filters: ResourceFilters, page: PageRequest
+) -> Page[Resource]:
+    """Published entries for everyone (no actor needed); drafts only for resource managers."""
+    query = select(Resource).order_by(col(Resource.id)).limit(page.limit + 1)
+    if filters.include_unpublished:
+        require_role(
+            actor or Actor("anonymous"), *RESOURCE_MANAGERS, to="see unpublished resources"
+        )
+    else:
+        query = query.where(col(Resource.published).is_(True))
+    if filters.category:
+        query = query.where(Resource.category == filters.category)
+    if filters.audience:
+        # Entries for everyone (no audience rows) and entries that name this profession.
+        named = select(ResourceAudience.resource_id).where(
+            ResourceAudience.profession_code == filters.audience
+        )
+        anyone = select(ResourceAudience.resource_id)
+        query = query.where(or_(col(Resource.id).in_(named), col(Resource.id).not_in(anyone)))
+    if filters.text:
+        pattern = f"%{filters.text.strip().lower()}%"
+        query = query.where(
+            or_(
+                col(Resource.title).ilike(pattern),
+                col(Resource.description).ilike(pattern),
+            )
+        )
+    if page.after_id is not None:
+        query = query.where(col(Resource.id) > page.after_id)
+    return page_from_rows(list(session.exec(query)), page, lambda row: row.id)
+
+
+def get_resource(*, session: Session, actor: Actor | None, resource_id: int) -> Resource:
+    resource = session.get(Resource, resource_id)
+    may_see_drafts = actor is not None and actor.has_any_role(*RESOURCE_MANAGERS)
+    if resource is None or (not resource.published and not may_see_drafts):
+        raise NotFound(f"There is no resource {resource_id}.")
+    return resource
+
+
+def _require_professions(session: Session, codes: list[str]) -> None:
+    if not codes:
+        return
+    known = set(session.exec(select(Profession.code).where(col(Profession.code).in_(codes))))
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise InvalidInput(f"{unknown[0]!r} is not a profession code.", field="audiences")
+
+
+def _scalar_fields(values: dict[str, Any]) -> dict[str, Any]:
+    scalars = {k: v for k, v in values.items() if k != "audiences"}
+    if scalars.get("url") is not None:
+        scalars["url"] = str(scalars["url"])
+    return scalars
+
+
+def create_resource(*, session: Session, actor: Actor, data: ResourceCreate) -> Resource:
+    require_role(actor, *RESOURCE_MANAGERS, to="add resources")
+    _require_professions(session, data.audiences)
+    resource = Resource(**_scalar_fields(data.model_dump()))
+    resource.audience_rows = [
+        ResourceAudience(profession_code=c) for c in sorted(set(data.audiences))
+    ]
+    session.add(resource)
+    session.flush()
+    return resource
+
+
+def update_resource(
+    *, session: Session, actor: Actor, resource_id: int, data: ResourceUpdate
+) -> Resource:
+    require_role(actor, *RESOURCE_MANAGERS, to="change resources")
+    resource = get_resource(session=session, actor=actor, resource_id=resource_id)
+    changes = changes_of(data, nullable=NULLABLE_FIELDS)
+    if "audiences" in changes:
+        _require_professions(session, changes["audiences"])
+        resource.audience_rows = [
+            ResourceAudience(resource_id=resource_id, profession_code=c)
+            for c in sorted(set(changes["audiences"]))
+        ]
+    for name, value in _scalar_fields(changes).items():
+        setattr(resource, name, value)
+    resource.updated_at = utcnow()
+    session.add(resource)
+    session.flush()
+    return resource
+
+
+def mark_reviewed(*, session: Session, actor: Actor, resource_id: int) -> Resource:
+    require_role(actor, *RESOURCE_MANAGERS, to="review resources")
+    resource = get_resource(session=session, actor=actor, resource_id=resource_id)
+    resource.last_reviewed_on = utcnow().date()
+    resource.updated_at = utcnow()
+    session.add(resource)
+    session.flush()
+    return resource
+
+
+def delete_resource(*, session: Session, actor: Actor, resource_id: int) -> None:
+    """Entries shared in encounters stay for the record: unpublish those instead."""
+    require_role(actor, *RESOURCE_MANAGERS, to="delete resources")
+    resource = get_resource(session=session, actor=actor, resource_id=resource_id)
+    shared = session.exec(
+        select(EncounterResource.resource_id).where(EncounterResource.resource_id == resource_id)
+    ).first()
+    if shared is not None:
+        raise RuleViolation("This resource was shared in encounters; unpublish it instead.")
+    session.delete(resource)
+    session.flush()

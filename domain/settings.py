@@ -1,0 +1,128 @@
+"""Process settings, read from the environment (and an optional `.env` file).
+
+Safe defaults for a laptop; refusals for unsafe production settings. Program settings that a
+coordinator or admin changes at run time (k, caps, ...) live in the database instead
+(`domain/program_settings`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = REPO_ROOT / "var"
+MIN_SECRET_LENGTH = 32
+DATABASE_URL_HINT = (
+    "DATABASE_URL must look like sqlite:///path/to/file.db or "
+    "postgresql://user:password@host:5432/dbname"
+)
+
+
+class SettingsError(Exception):
+    """Settings that cannot be used; the message is one line a person can act on."""
+
+
+def normalize_database_url(raw: str) -> str:
+    try:
+        url: URL = make_url(raw.strip())
+    except (ArgumentError, ValueError) as exc:
+        raise ValueError(DATABASE_URL_HINT) from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database:
+            raise ValueError(f"{DATABASE_URL_HINT} (the SQLite file path is missing)")
+        return url.set(drivername="sqlite").render_as_string(hide_password=False)
+    if backend == "postgresql":
+        if not url.database:
+            raise ValueError(f"{DATABASE_URL_HINT} (the database name is missing)")
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ValueError(f"{DATABASE_URL_HINT} (unsupported database {backend!r})")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str = ""
+    secret_key: SecretStr | None = None
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "testserver"]
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    debug: bool = False
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def lower_log_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def resolve_and_refuse_unsafe(self) -> Settings:
+        self.database_url = normalize_database_url(
+            self.database_url or f"sqlite:///{self.var_dir / 'peer-support.db'}"
+        )
+        if self.environment == "production":
+            self._refuse_unsafe_production()
+        return self
+
+    def _refuse_unsafe_production(self) -> None:
+        secret = self.secret_key.get_secret_value() if self.secret_key else ""
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} random characters "
+                "when ENVIRONMENT=production"
+            )
+        if self.debug:
+            raise ValueError("DEBUG must be off when ENVIRONMENT=production")
+        if not self.allowed_hosts or "*" in self.allowed_hosts:
+            raise ValueError("ALLOWED_HOSTS must list this server's host names in production")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def signing_secret(self) -> str:
+        """The secret for signing; in development it is generated once and kept under var/."""
+        if self.secret_key:
+            return self.secret_key.get_secret_value()
+        key_file = self.var_dir / "secret_key"
+        if not key_file.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(48))
+        return key_file.read_text().strip()
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]).upper()
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

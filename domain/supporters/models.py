@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import ConfigDict
+from sqlmodel import Field, SQLModel
+
+from domain.codes import SupporterStatus
+from domain.columns import code_column, timestamp_column, utcnow
+
+MAX_MONTHLY_CAP = 60
+
+
+class Supporter(SQLModel, table=True):
+    """The peer-supporter profile of a user."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", sa_column_kwargs={"unique": True})
+    profession_code: str = Field(foreign_key="profession.code", index=True, max_length=60)
+    org_unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    status: SupporterStatus = Field(
+        default=SupporterStatus.candidate, sa_column=code_column(SupporterStatus, index=True)
+    )
+    trained_on: date | None = Field(default=None, index=True)
+    max_encounters_per_month: int
+    available: bool = Field(default=True, index=True)
+    needs_refresher: bool = Field(default=False, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class SupporterCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    user_id: int
+    profession_code: str = Field(max_length=60)
+    org_unit_id: int | None = None
+    status: SupporterStatus = SupporterStatus.candidate
+    trained_on: date | None = None
+    max_encounters_per_month: int | None = Field(default=None, ge=1, le=MAX_MONTHLY_CAP)
+
+
+class SupporterUpdate(SQLModel):
+    """Coordinators may change every field; a supporter only their own `available`."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    profession_code: str | None = Field(default=None, max_length=60)
+    org_unit_id: int | None = None
+    status: SupporterStatus | None = None
+    trained_on: date | None = None
+    max_encounters_per_month: int | None = Field(default=None, ge=1, le=MAX_MONTHLY_CAP)
+    available: bool | None = None
+    needs_refresher: bool | None = None
+
+
+class SupporterPublic(SQLModel):
+    id: int
+    user_id: int
+    display_name: str
+    profession_code: str
+    org_unit_id: int | None
+    status: SupporterStatus
+    trained_on: date | None
+    max_encounters_per_month: int
+    available: bool
+    needs_refresher: bool

@@ -1,0 +1,44 @@
+"""Every table, imported once so `SQLModel.metadata` is complete (Alembic and tests use it)."""
+
+from sqlmodel import SQLModel
+
+from domain.audit.models import AuditEvent
+from domain.encounters.models import (
+    Encounter,
+    EncounterElement,
+    EncounterFlowStep,
+    EncounterResource,
+    EncounterStressor,
+    EncounterSupportType,
+)
+from domain.org_units.models import OrgUnit
+from domain.professions.models import Profession
+from domain.program_settings.models import ProgramSettings
+from domain.resources.models import Resource, ResourceAudience
+from domain.sessions.models import Attendance, ProgramSession
+from domain.supporters.models import Supporter
+from domain.users.models import SetupToken, User, UserRole
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Attendance",
+    "AuditEvent",
+    "Encounter",
+    "EncounterElement",
+    "EncounterFlowStep",
+    "EncounterResource",
+    "EncounterStressor",
+    "EncounterSupportType",
+    "OrgUnit",
+    "Profession",
+    "ProgramSession",
+    "ProgramSettings",
+    "Resource",
+    "ResourceAudience",
+    "SetupToken",
+    "Supporter",
+    "User",
+    "UserRole",
+    "metadata",
+]

@@ -1,0 +1,196 @@
+"""People who sign in: creation, roles, deactivation, passwords and the first-run setup link."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlmodel import Session, col, func, select
+
+from domain.actors import Actor, require_role
+from domain.audit.service import record_audit_event
+from domain.changes import changes_of
+from domain.codes import Role
+from domain.columns import utcnow
+from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from domain.pagination import Page, PageRequest, page_from_rows
+from domain.users.models import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    SetupToken,
+    User,
+    UserCreate,
+    UserRole,
+    UserUpdate,
+)
+from domain.users.passwords import hash_password, verify_password
+
+SETUP_LINK_LIFETIME = timedelta(hours=1)
+
+
+def user_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User)).one()
+
+
+def get_user(*, session: Session, actor: Actor, user_id: int) -> User:
+    """Admins read anyone; everybody else only themselves (others are simply not found)."""
+    user = session.get(User, user_id)
+    if user is None or (not actor.has_any_role(Role.admin) and actor.user_id != user_id):
+        raise NotFound(f"There is no user {user_id}.")
+    return user
+
+
+def list_users(*, session: Session, actor: Actor, page: PageRequest) -> Page[User]:
+    require_role(actor, Role.admin, to="list users")
+    query = select(User).order_by(col(User.id)).limit(page.limit + 1)
+    if page.after_id is not None:
+        query = query.where(col(User.id) > page.after_id)
+    return page_from_rows(list(session.exec(query)), page, lambda user: user.id)
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
+    require_role(actor, Role.admin, to="create users")
+    return _insert_user(session=session, actor=actor, data=data)
+
+
+def _insert_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
+    if find_user_by_email(session, data.email) is not None:
+        raise Conflict(f"A user with the email {data.email} exists already.", field="email")
+    user = User(
+        email=data.email,
+        display_name=data.display_name,
+        password_hash=hash_password(data.password) if data.password else None,
+        role_rows=[UserRole(role=role) for role in sorted(set(data.roles))],
+    )
+    session.add(user)
+    session.flush()
+    record_audit_event(
+        session=session, actor=actor, action="user.create", object_type="user", object_id=user.id
+    )
+    return user
+
+
+def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) -> User:
+    require_role(actor, Role.admin, to="change users")
+    user = get_user(session=session, actor=actor, user_id=user_id)
+    changes = changes_of(data)
+    if "display_name" in changes and changes["display_name"].strip():
+        user.display_name = changes["display_name"].strip()
+    if data.roles is not None and set(data.roles) != set(user.roles):
+        _refuse_losing_last_admin(session, user, keeps_admin=Role.admin in data.roles)
+        user.role_rows = [UserRole(user_id=user_id, role=role) for role in sorted(set(data.roles))]
+        _audit_user(session, actor, "user.roles.change", user)
+    if data.active is not None and data.active != user.active:
+        if not data.active:
+            _refuse_losing_last_admin(session, user, keeps_admin=False)
+        user.active = data.active
+        _audit_user(session, actor, "user.activate" if data.active else "user.deactivate", user)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _audit_user(session: Session, actor: Actor, action: str, user: User) -> None:
+    record_audit_event(
+        session=session, actor=actor, action=action, object_type="user", object_id=user.id
+    )
+
+
+def _refuse_losing_last_admin(session: Session, user: User, *, keeps_admin: bool) -> None:
+    if keeps_admin or Role.admin not in user.roles or not user.active:
+        return
+    active_admins = session.exec(
+        select(func.count())
+        .select_from(UserRole)
+        .join(User, col(User.id) == UserRole.user_id)
+        .where(UserRole.role == Role.admin, col(User.active).is_(True))
+    ).one()
+    if active_admins <= 1:
+        raise RuleViolation("This is the only active admin; make another admin first.")
+
+
+def set_password(*, session: Session, actor: Actor, user_id: int, password: str) -> None:
+    """A user sets their own password; an admin may set anyone's."""
+    user = get_user(session=session, actor=actor, user_id=user_id)
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    user.updated_at = utcnow()
+    session.add(user)
+    _audit_user(session, actor, "user.password.set", user)
+
+
+def _check_password(password: str) -> None:
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
+        raise InvalidInput(
+            f"Use a password of {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.",
+            field="password",
+        )
+
+
+def authenticate(*, session: Session, email: str, password: str, ip: str | None) -> User | None:
+    """The active user with this email and password, or None; every attempt is audited."""
+    user = find_user_by_email(session, email)
+    valid = verify_password(password, user.password_hash if user else None)
+    ok = user is not None and valid and user.active
+    record_audit_event(
+        session=session,
+        actor=Actor(audit_label=f"user:{user.id}" if user else "anonymous", ip=ip),
+        action="auth.sign_in",
+        object_type="user",
+        object_id=user.id if user else None,
+        outcome="success" if ok else "failure",
+    )
+    return user if ok else None
+
+
+# First run: a one-time link that lets the first admin create an account.
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_setup_token(session: Session) -> str | None:
+    """A fresh setup token when nobody can sign in yet, else None. Older tokens stop working."""
+    if user_count(session) > 0:
+        return None
+    now = utcnow()
+    for old in session.exec(select(SetupToken).where(col(SetupToken.used_at).is_(None))):
+        old.used_at = now
+        session.add(old)
+    token = secrets.token_urlsafe(32)
+    session.add(SetupToken(token_hash=_token_hash(token), expires_at=now + SETUP_LINK_LIFETIME))
+    session.flush()
+    return token
+
+
+def check_setup_token(session: Session, token: str) -> SetupToken:
+    row = session.exec(
+        select(SetupToken).where(SetupToken.token_hash == _token_hash(token))
+    ).first()
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise NotFound(
+            "This setup link is not valid (used, expired or mistyped). "
+            "Restart the server to print a new one."
+        )
+    if user_count(session) > 0:
+        raise NotFound("Setup is done already: sign in instead.")
+    return row
+
+
+def complete_setup(*, session: Session, token: str, data: UserCreate, ip: str | None) -> User:
+    """Create the first admin through the setup link; the link works once."""
+    row = check_setup_token(session, token)
+    if data.password is None:
+        raise InvalidInput("Choose a password.", field="password")
+    row.used_at = utcnow()
+    session.add(row)
+    setup_actor = Actor(audit_label="setup", ip=ip)
+    first = data.model_copy(update={"roles": sorted({Role.admin, *data.roles})})
+    return _insert_user(session=session, actor=setup_actor, data=first)

@@ -5,8 +5,6 @@ code, a date, a count or a flag (`tests/domain/test_encounter_schema.py` holds t
 Multi-valued fields are child tables so reports count them with SQL GROUP BY on every database.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any
 
@@ -55,13 +53,13 @@ class Encounter(SQLModel, table=True):
     follow_up: FollowUp = Field(sa_column=code_column(FollowUp))
     supporter_needs_debrief: bool = Field(default=False)
 
-    stressor_rows: list[EncounterStressor] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
-    element_rows: list[EncounterElement] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
-    support_type_rows: list[EncounterSupportType] = Relationship(
+    stressor_rows: list["EncounterStressor"] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
+    element_rows: list["EncounterElement"] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
+    support_type_rows: list["EncounterSupportType"] = Relationship(
         sa_relationship_kwargs=CHILD_KWARGS
     )
-    flow_step_rows: list[EncounterFlowStep] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
-    resource_rows: list[EncounterResource] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
+    flow_step_rows: list["EncounterFlowStep"] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
+    resource_rows: list["EncounterResource"] = Relationship(sa_relationship_kwargs=CHILD_KWARGS)
 
     __table_args__ = (sa.Index("ix_encounter_supporter_occurred", "supporter_id", "occurred_on"),)
 
@@ -185,7 +183,7 @@ class EncounterPublic(SQLModel):
     editable_until: date
 
     @classmethod
-    def from_row(cls, row: Encounter, *, editable_until: date) -> EncounterPublic:
+    def from_row(cls, row: Encounter, *, editable_until: date) -> "EncounterPublic":
         assert row.id is not None
         flow_order = list(FlowStep)
         return cls(

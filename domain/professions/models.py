@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import ConfigDict, field_validator
@@ -20,7 +18,9 @@ class Profession(SQLModel, table=True):
 class ProfessionCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    code: str = Field(regex=CODE_PATTERN, description="lower_snake_case, unique")
+    code: str = Field(
+        schema_extra={"pattern": CODE_PATTERN}, description="lower_snake_case, unique"
+    )
     name: str = Field(min_length=1, max_length=120)
 
     @field_validator("name")

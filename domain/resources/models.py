@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -32,7 +30,7 @@ class Resource(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
-    audience_rows: list[ResourceAudience] = Relationship(
+    audience_rows: list["ResourceAudience"] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
     )
 
@@ -62,8 +60,8 @@ class ResourceFields(SQLModel):
     description: str = Field(default="", max_length=4000)
     category: ResourceCategory
     audiences: list[str] = Field(default_factory=list, max_length=60)
-    phone: str | None = Field(default=None, regex=PHONE_PATTERN)
-    text_number: str | None = Field(default=None, regex=PHONE_PATTERN)
+    phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
+    text_number: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
     url: HttpUrl | None = None
     email: EmailStr | None = None
     location: str | None = Field(default=None, max_length=300)
@@ -93,8 +91,8 @@ class ResourceUpdate(SQLModel):
     description: str | None = Field(default=None, max_length=4000)
     category: ResourceCategory | None = None
     audiences: list[str] | None = Field(default=None, max_length=60)
-    phone: str | None = Field(default=None, regex=PHONE_PATTERN)
-    text_number: str | None = Field(default=None, regex=PHONE_PATTERN)
+    phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
+    text_number: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
     url: HttpUrl | None = None
     email: EmailStr | None = None
     location: str | None = Field(default=None, max_length=300)

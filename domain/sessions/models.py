@@ -2,8 +2,6 @@
 
 Named `ProgramSession` in code so it is never confused with a database session."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 import sqlalchemy as sa

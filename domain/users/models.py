@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -28,7 +26,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
-    role_rows: list[UserRole] = Relationship(
+    role_rows: list["UserRole"] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
     )
 

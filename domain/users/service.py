@@ -171,6 +171,8 @@ def issue_setup_token(session: Session) -> str | None:
 
 
 def check_setup_token(session: Session, token: str) -> SetupToken:
+    if user_count(session) > 0:
+        raise NotFound("Setup is done already: sign in instead.")
     row = session.exec(
         select(SetupToken).where(SetupToken.token_hash == _token_hash(token))
     ).first()
@@ -179,8 +181,6 @@ def check_setup_token(session: Session, token: str) -> SetupToken:
             "This setup link is not valid (used, expired or mistyped). "
             "Restart the server to print a new one."
         )
-    if user_count(session) > 0:
-        raise NotFound("Setup is done already: sign in instead.")
     return row
 
 

@@ -7,6 +7,7 @@ Create Date: 2026-11-26 11:09:32.213216+00:00
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -651,7 +652,7 @@ PROFESSIONS = {
     "other": "Other",
 }
 REVIEWED_ON = date(2026, 11, 26)
-NATIONAL_RESOURCES = [
+NATIONAL_RESOURCES: list[dict[str, Any]] = [
     {
         "title": "988 Suicide & Crisis Lifeline",
         "description": "Call or text 988 for free, confidential support in a suicidal, mental "

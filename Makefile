@@ -1,0 +1,49 @@
+# `make run` and `make test` are all a newcomer needs; both set everything up first.
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/peer_support_test
+
+.PHONY: setup migrate run demo test lint typecheck test-sqlite test-postgres clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(INSTALLED)
+
+setup: $(INSTALLED)
+
+migrate: setup
+	$(BIN)/peer-support migrate
+
+run: migrate
+	$(BIN)/peer-support serve --host $(HOST) --port $(PORT)
+
+demo: migrate
+	$(BIN)/peer-support demo $(DEMO_FLAGS)
+	$(BIN)/peer-support serve --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test-sqlite: setup
+	@echo "== tests on SQLite =="
+	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	@echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL)) =="
+	TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""The `peer-support` command: migrate, serve, create-user, demo.
+
+Bad input ends with one line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from domain.actors import Actor
+from domain.codes import Role
+from domain.db import make_engine, unit_of_work
+from domain.errors import DomainError
+from domain.migrations import current_revision, is_at_head, upgrade_to_head
+from domain.settings import Settings, SettingsError, load_settings
+from domain.users.models import UserCreate
+from domain.users.service import create_user, issue_setup_token
+
+PROGRAM = "peer-support"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class CliError(Exception):
+    """A one-line message for the person at the terminal."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(text)
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog=PROGRAM, description="Peer support program software.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser("migrate", help="upgrade the database to the newest schema")
+    serve = commands.add_parser("serve", help="serve the app (prints a setup link on first run)")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port (8000)")
+    user = commands.add_parser("create-user", help="create a user with one or more roles")
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True, help="the name people see")
+    user.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        choices=[r.value for r in Role],
+        help="a role; repeat for several",
+    )
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    demo = commands.add_parser("demo", help="load a realistic demo program")
+    demo.add_argument("--force", action="store_true", help="replace the data already there")
+    return parser
+
+
+def database_label(settings: Settings) -> str:
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def migrated_engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    if not is_at_head(engine):
+        raise CliError(f"the database is not migrated: run `{PROGRAM} migrate` first")
+    return engine
+
+
+def run_migrate(settings: Settings, _args: argparse.Namespace) -> None:
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    print(f"Database {database_label(settings)} is at revision {current_revision(engine)}.")
+
+
+def run_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    engine = migrated_engine(settings)
+    with unit_of_work(engine) as session:
+        token = issue_setup_token(session)
+    if token:
+        shown_host = DEFAULT_HOST if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+        print(
+            "\nNo user exists yet. Create the first admin (this link works once, for 1 hour):\n"
+            f"    http://{shown_host}:{args.port}/setup/{token}\n",
+            flush=True,
+        )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level)
+
+
+def read_password() -> str:
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise CliError("--password-stdin was given but standard input had no password")
+    return line
+
+
+def run_create_user(settings: Settings, args: argparse.Namespace) -> None:
+    password = read_password() if args.password_stdin else None
+    data = UserCreate(email=args.email, display_name=args.name, roles=args.role, password=password)
+    with unit_of_work(migrated_engine(settings)) as session:
+        user = create_user(session=session, actor=Actor.operator(), data=data)
+        roles = ", ".join(sorted(user.roles))
+        print(f"Created user {user.id}: {user.email} ({roles}).")
+    if password is None:
+        print("No password set: the user signs in after an admin sets one.")
+
+
+def run_demo(settings: Settings, args: argparse.Namespace) -> None:
+    from domain.demo import load_demo_program
+
+    with unit_of_work(migrated_engine(settings)) as session:
+        summary = load_demo_program(session, force=args.force)
+    print(
+        f"Loaded the demo program: {summary.supporters} supporters in {summary.org_units} "
+        f"org units, {summary.sessions} sessions, {summary.encounters} encounters.\n"
+        "Sign in as:"
+    )
+    for login in summary.logins:
+        print(f"  {login.role:<16} {login.email:<40} password: {login.password}")
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
+    "migrate": run_migrate,
+    "serve": run_serve,
+    "create-user": run_create_user,
+    "demo": run_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        COMMANDS[args.command](settings, args)
+    except (CliError, SettingsError, DomainError) as error:
+        return fail(str(error))
+    except ValidationError as error:
+        return fail(option_message(error))
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        return fail(f"database error: {reason}")
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+OPTION_OF_FIELD = {
+    "display_name": "--name",
+    "roles": "--role",
+    "email": "--email",
+    "password": "--password-stdin",
+}
+
+
+def option_message(error: ValidationError) -> str:
+    """A validation error named by the option the person typed."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    option = OPTION_OF_FIELD.get(field, field)
+    return f"{option}: {first['msg'].removeprefix('Value error, ')}"
+
+
+def fail(message: str) -> int:
+    print(f"{PROGRAM}: error: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

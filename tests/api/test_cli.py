@@ -1,0 +1,152 @@
+"""The `peer-support` command: each command works, and bad input ends in one line on stderr
+with a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api import cli
+
+BAD_INPUT = [
+    ([], "the following arguments are required: COMMAND"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["migrate", "--now"], "unrecognized arguments: --now"),
+    (["serve", "--port", "99999"], "'99999' is not a port number"),
+    (["serve", "--port", "http"], "'http' is not a port number"),
+    (["create-user", "--email", "a@hospital.example.org", "--name", "A"], "--role"),
+    (["create-user", "--email", "a@h.example.org", "--name", "A", "--role", "wizard"], "wizard"),
+    (["demo", "--forcefully"], "unrecognized arguments"),
+]
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A fresh SQLite file for the command, whatever database the suite runs on."""
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code: int, err: str, expected: str) -> None:
+    assert code != 0
+    assert len(err.strip().splitlines()) == 1, err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("argv", "expected"), BAD_INPUT)
+def test_bad_arguments_end_in_one_line(
+    capsys: pytest.CaptureFixture[str], database: Path, argv: list[str], expected: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert_one_line_error(code, err, expected)
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve", "create-user", "demo"])
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    assert f"usage: peer-support {command}" in out
+
+
+def test_migrate_brings_an_empty_database_to_head(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    code, out, _ = run(capsys, "migrate")
+    assert code == 0
+    assert "is at revision" in out
+    assert database.exists()
+
+
+def test_commands_refuse_an_unmigrated_database(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    code, _, err = run(capsys, "create-user", "--email", "a@h.example.org", "--name", "A",
+                       "--role", "admin")  # fmt: skip
+    assert_one_line_error(code, err, "run `peer-support migrate` first")
+
+
+def test_create_user_with_a_password_from_stdin(
+    capsys: pytest.CaptureFixture[str], database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "migrate")
+    monkeypatch.setattr(sys, "stdin", _stdin("correct-horse-battery\n"))
+    roles = ["--role", "coordinator", "--role", "admin"]
+    code, out, _ = run(capsys, "create-user", "--email", "Coord@Hospital.example.org",
+                       "--name", "Casey", *roles, "--password-stdin")  # fmt: skip
+    assert code == 0
+    assert "coord@hospital.example.org (admin, coordinator)" in out
+
+
+def test_create_user_refusals_are_one_line(
+    capsys: pytest.CaptureFixture[str], database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "migrate")
+    base = ["create-user", "--name", "Casey", "--role", "coordinator"]
+    code, _, err = run(capsys, *base, "--email", "not-an-email")
+    assert_one_line_error(code, err, "--email")
+    monkeypatch.setattr(sys, "stdin", _stdin("short\n"))
+    code, _, err = run(capsys, *base, "--email", "c@h.example.org", "--password-stdin")
+    assert_one_line_error(code, err, "--password-stdin")
+    monkeypatch.setattr(sys, "stdin", _stdin(""))
+    code, _, err = run(capsys, *base, "--email", "c@h.example.org", "--password-stdin")
+    assert_one_line_error(code, err, "standard input had no password")
+    assert run(capsys, *base, "--email", "c@h.example.org")[0] == 0
+    code, _, err = run(capsys, *base, "--email", "C@H.example.org")
+    assert_one_line_error(code, err, "exists already")
+
+
+def test_bad_settings_end_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "mysql://root@localhost/app")
+    code, _, err = run(capsys, "migrate")
+    assert_one_line_error(code, err, "DATABASE_URL must look like")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    code, _, err = run(capsys, "migrate")
+    assert_one_line_error(code, err, "database error")
+
+
+def test_serve_prints_a_one_time_setup_link_when_nobody_can_sign_in(
+    capsys: pytest.CaptureFixture[str], database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, object] = {}
+    monkeypatch.setattr("uvicorn.run", lambda _app, **options: served.update(options))
+    run(capsys, "migrate")
+    code, out, _ = run(capsys, "serve", "--port", "8123")
+    assert code == 0
+    assert "http://127.0.0.1:8123/setup/" in out
+    assert served == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
+
+
+def test_a_real_process_fails_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve", "--port", "0x"],
+        capture_output=True,
+        text=True,
+        env={"VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert_one_line_error(result.returncode, result.stderr, "not a port number")
+
+
+def _stdin(text: str) -> object:
+    import io
+
+    return io.StringIO(text)

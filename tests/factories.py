@@ -1,0 +1,148 @@
+"""Plain helpers that make rows for tests: `make_x(session, **overrides)`."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select, update
+
+from domain.actors import Actor
+from domain.audit.models import AuditEvent
+from domain.codes import (
+    DurationBand,
+    EncounterSetting,
+    Role,
+    SessionKind,
+    Stressor,
+    SupportElement,
+    SupporterStatus,
+    SupportType,
+)
+from domain.columns import utcnow
+from domain.encounters.models import Encounter, EncounterCreate
+from domain.org_units.models import OrgUnit
+from domain.resources.models import Resource
+from domain.sessions.models import ProgramSession
+from domain.supporters.models import Supporter
+from domain.users.models import User, UserRole
+
+_numbers = itertools.count(1)
+
+COORDINATOR = Actor(audit_label="test-coordinator", roles=frozenset({Role.coordinator}))
+ADMIN = Actor(audit_label="test-admin", roles=frozenset({Role.admin}))
+ANONYMOUS = Actor(audit_label="anonymous")
+SUPPORTER = Actor(audit_label="test-supporter", roles=frozenset({Role.supporter}))
+REPORT_VIEWER = Actor(audit_label="test-report-viewer", roles=frozenset({Role.report_viewer}))
+RESOURCE_EDITOR = Actor(audit_label="test-resource-editor", roles=frozenset({Role.resource_editor}))
+
+
+def make_user(session: Session, *, roles: tuple[Role, ...] = (), **overrides: Any) -> User:
+    number = next(_numbers)
+    values: dict[str, Any] = {
+        "email": f"person{number}@hospital.example.org",
+        "display_name": f"Person {number}",
+    } | overrides
+    user = User(**values, role_rows=[UserRole(role=role) for role in roles])
+    session.add(user)
+    session.flush()
+    return user
+
+
+def actor_of(user: User) -> Actor:
+    assert user.id is not None
+    return Actor.for_user(user.id, user.roles)
+
+
+def make_supporter(session: Session, **overrides: Any) -> Supporter:
+    """An active, trained supporter (a nurse) with a user holding the supporter role."""
+    user = overrides.pop("user", None) or make_user(session, roles=(Role.supporter,))
+    values: dict[str, Any] = {
+        "user_id": user.id,
+        "profession_code": "nurse",
+        "status": SupporterStatus.active,
+        "trained_on": date.today() - timedelta(days=120),
+        "max_encounters_per_month": 8,
+    } | overrides
+    supporter = Supporter(**values)
+    session.add(supporter)
+    session.flush()
+    return supporter
+
+
+def supporter_actor(session: Session, supporter: Supporter) -> Actor:
+    user = session.get(User, supporter.user_id)
+    assert user is not None
+    return actor_of(user)
+
+
+def make_org_unit(session: Session, **overrides: Any) -> OrgUnit:
+    values: dict[str, Any] = {"name": f"Department {next(_numbers)}", "kind": "department"}
+    unit = OrgUnit(**(values | overrides))
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def make_program_session(session: Session, **overrides: Any) -> ProgramSession:
+    values: dict[str, Any] = {
+        "kind": SessionKind.monthly_session,
+        "starts_at": utcnow() - timedelta(days=1),
+        "duration_minutes": 60,
+        "topic": "Active listening",
+    } | overrides
+    program_session = ProgramSession(**values)
+    session.add(program_session)
+    session.flush()
+    return program_session
+
+
+def make_resource(session: Session, **overrides: Any) -> Resource:
+    values: dict[str, Any] = {
+        "title": f"Resource {next(_numbers)}",
+        "category": "wellness",
+        "published": True,
+        "last_reviewed_on": date.today(),
+    } | overrides
+    resource = Resource(**values)
+    session.add(resource)
+    session.flush()
+    return resource
+
+
+def encounter_data(**overrides: Any) -> EncounterCreate:
+    values: dict[str, Any] = {
+        "occurred_on": utcnow().date(),
+        "setting": EncounterSetting.inpatient_unit,
+        "peer_profession": "physician",
+        "duration_band": DurationBand.from_15_to_30,
+        "stressors": [Stressor.adverse_event],
+        "elements": [SupportElement.listening],
+        "support_types": [SupportType.emotional],
+    } | overrides
+    return EncounterCreate(**values)
+
+
+def days_ago(days: int) -> datetime:
+    return utcnow() - timedelta(days=days)
+
+
+def make_admin(session: Session, **overrides: Any) -> User:
+    return make_user(session, roles=(Role.admin,), **overrides)
+
+
+def audit_actions(session: Session, *, object_type: str, object_id: object) -> list[str]:
+    """The actions audited for one object, oldest first."""
+    query = (
+        select(AuditEvent.action)
+        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+        .order_by(col(AuditEvent.id))
+    )
+    return list(session.exec(query))
+
+
+def set_logged_at(session: Session, encounter: Encounter, when: datetime) -> None:
+    """Move an encounter's `logged_at`, as if it had been logged then."""
+    session.exec(update(Encounter).where(col(Encounter.id) == encounter.id).values(logged_at=when))
+    session.refresh(encounter)

@@ -1,0 +1,87 @@
+"""Alembic is the only way the schema is made: it must go up, down and up again, and agree
+with the models, on SQLite and on PostgreSQL (whichever this run uses)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine
+
+from domain.db import make_engine
+from domain.migrations import downgrade_to_base, head_revision, is_at_head, upgrade_to_head
+from domain.tables import metadata
+from tests.databases import fresh_database, sibling_database_url
+
+
+@pytest.fixture
+def scratch_engine(engine: Engine, database_url: str) -> Iterator[Engine]:
+    """An empty database of the same kind as the suite's, for migrating up and down."""
+    url = sibling_database_url(database_url, "migrations")
+    fresh_database(url)
+    scratch = make_engine(url)
+    yield scratch
+    scratch.dispose()
+
+
+def schema_differences(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, metadata))
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_downgrade_upgrade_leaves_the_schema_the_models_describe(
+    scratch_engine: Engine,
+) -> None:
+    upgrade_to_head(scratch_engine)
+    assert is_at_head(scratch_engine)
+    assert schema_differences(scratch_engine) == []
+
+    downgrade_to_base(scratch_engine)
+    assert table_names(scratch_engine) == set()
+
+    upgrade_to_head(scratch_engine)
+    assert table_names(scratch_engine) == set(metadata.tables)
+    assert schema_differences(scratch_engine) == []
+
+
+def test_the_suite_schema_is_at_head_and_matches_the_models(engine: Engine) -> None:
+    assert is_at_head(engine)
+    assert head_revision() is not None
+    assert schema_differences(engine) == []
+
+
+def test_upgrade_seeds_professions_settings_and_the_national_directory(engine: Engine) -> None:
+    with engine.connect() as connection:
+        professions = connection.execute(sa.text("SELECT code FROM profession")).scalars().all()
+        k = connection.execute(sa.text("SELECT small_cell_threshold FROM program_settings"))
+        titles = connection.execute(sa.text("SELECT title FROM resource")).scalars().all()
+    assert len(professions) == 17
+    assert {"physician", "faculty_scientist", "psychiatric_rehabilitation_practitioner"} <= set(
+        professions
+    )
+    assert k.scalar_one() == 11
+    assert {"988 Suicide & Crisis Lifeline", "Physician Support Line", "Crisis Text Line"} <= set(
+        titles
+    )
+    assert any("Employee Assistance Program" in title for title in titles)
+
+
+def test_every_foreign_key_is_indexed(engine: Engine) -> None:
+    inspector = sa.inspect(engine)
+    for table in metadata.tables:
+        indexed = {index["column_names"][0] for index in inspector.get_indexes(table)}
+        indexed |= {unique["column_names"][0] for unique in inspector.get_unique_constraints(table)}
+        primary = inspector.get_pk_constraint(table)["constrained_columns"]
+        for foreign_key in inspector.get_foreign_keys(table):
+            column = foreign_key["constrained_columns"][0]
+            assert column in indexed or column == primary[0], f"{table}.{column} has no index"

@@ -16,6 +16,8 @@ class Actor:
     roles: frozenset[Role] = field(default_factory=frozenset)
     user_id: int | None = None
     ip: str | None = None
+    client_id: int | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def for_user(cls, user_id: int, roles: frozenset[Role], ip: str | None = None) -> Actor:
@@ -26,8 +28,20 @@ class Actor:
         """Someone with shell access to the server (the CLI): trusted with every role."""
         return cls(audit_label=audit_label, roles=frozenset(Role))
 
+    @classmethod
+    def for_api_client(cls, client_id: int, scopes: frozenset[str], ip: str | None = None) -> Actor:
+        """An institution's system: it acts through scopes only, never through roles."""
+        return cls(audit_label=f"api_client:{client_id}", client_id=client_id, scopes=scopes, ip=ip)
+
+    @property
+    def is_api_client(self) -> bool:
+        return self.client_id is not None
+
     def has_any_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 def require_role(actor: Actor, *roles: Role, to: str) -> None:

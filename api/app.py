@@ -10,6 +10,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.health import router as health_router
 from api.security_headers import SecurityHeadersMiddleware
+from api.v1.app import create_v1_app
+from api.v1.problems import TooLargeAsProblem
+from domain.auth.service import TokenIssuer
+from domain.auth.tokens import development_key_ring, key_ring_from_files
 from domain.db import engine_for
 from domain.settings import Settings, get_settings
 from web.errors import install_page_error_handlers
@@ -19,13 +23,25 @@ from web.rendering import STATIC_DIR
 APP_TITLE = "Peer Support"
 
 
+def token_issuer(settings: Settings) -> TokenIssuer:
+    ring = (
+        key_ring_from_files(settings.jwt_key_files)
+        if settings.jwt_key_files
+        else development_key_ring(settings.var_dir)
+    )
+    return TokenIssuer(ring=ring, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.getLogger("peer_support").setLevel(settings.log_level.upper())
     app = FastAPI(title=APP_TITLE, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)
+    app.state.token_issuer = token_issuer(settings)
     app.include_router(health_router)
+    v1 = create_v1_app(engine=app.state.engine, settings=settings, issuer=app.state.token_issuer)
+    app.mount("/api/v1", TooLargeAsProblem(v1))
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_error_handlers(app)

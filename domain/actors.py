@@ -44,11 +44,15 @@ class Actor:
         return scope in self.scopes
 
 
-def require_role(actor: Actor, *roles: Role, to: str) -> None:
-    """Refuse unless the actor holds one of `roles`; `to` completes "You need ... to ..."."""
-    if not actor.has_any_role(*roles):
-        names = " or ".join(label(role).lower() for role in roles)
-        raise PermissionDenied(f"You need the {names} role to {to}.")
+def require_role(actor: Actor, *roles: Role, to: str, scope: str | None = None) -> None:
+    """Refuse unless the actor holds one of `roles` (or, for an API client, `scope`);
+    `to` completes "You need ... to ..."."""
+    if actor.has_any_role(*roles) or (scope is not None and actor.has_scope(scope)):
+        return
+    if actor.is_api_client:
+        raise PermissionDenied(f"This API client needs the {scope or 'right'} scope to {to}.")
+    names = " or ".join(label(role).lower() for role in roles)
+    raise PermissionDenied(f"You need the {names} role to {to}.")
 
 
 PROGRAM_MANAGERS = (Role.coordinator, Role.admin)

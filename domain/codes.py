@@ -312,3 +312,16 @@ LABELS: dict[str, str] = {
 def label(code: str) -> str:
     """The name people see for a code; unknown codes fall back to a readable form of the code."""
     return LABELS.get(code) or SEEDED_PROFESSIONS.get(code) or code.replace("_", " ").capitalize()
+
+
+class ApiScope(StrEnum):
+    """What an API client may do; API clients never see encounter rows, only reports."""
+
+    roster_read = "roster:read"
+    roster_write = "roster:write"
+    sessions_read = "sessions:read"
+    sessions_write = "sessions:write"
+    resources_read = "resources:read"
+    resources_write = "resources:write"
+    reports_read = "reports:read"
+    audit_read = "audit:read"

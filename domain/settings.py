@@ -59,10 +59,14 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     debug: bool = False
+    jwt_issuer: str = "peer-support"
+    jwt_audience: str = "peer-support-api"
+    # PEM files of EC P-256 private keys: the first signs, the others still verify (rotation).
+    jwt_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "jwt_key_files", mode="before")
     @classmethod
-    def split_hosts(cls, value: object) -> object:
+    def split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [host.strip() for host in value.split(",") if host.strip()]
         return value
@@ -92,6 +96,15 @@ class Settings(BaseSettings):
             raise ValueError("DEBUG must be off when ENVIRONMENT=production")
         if not self.allowed_hosts or "*" in self.allowed_hosts:
             raise ValueError("ALLOWED_HOSTS must list this server's host names in production")
+        if not self.jwt_key_files:
+            raise ValueError("JWT_KEY_FILES must name the token signing keys in production")
+
+    @model_validator(mode="after")
+    def key_files_exist(self) -> Settings:
+        missing = [str(path) for path in self.jwt_key_files if not path.is_file()]
+        if missing:
+            raise ValueError(f"JWT_KEY_FILES: no such file {missing[0]}")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

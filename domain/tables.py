@@ -2,7 +2,9 @@
 
 from sqlmodel import SQLModel
 
+from domain.api_clients.models import ApiClient, ApiClientScope
 from domain.audit.models import AuditEvent
+from domain.auth.throttle import AuthFailure
 from domain.encounters.models import (
     Encounter,
     EncounterElement,
@@ -11,6 +13,7 @@ from domain.encounters.models import (
     EncounterStressor,
     EncounterSupportType,
 )
+from domain.idempotency.models import IdempotencyRecord
 from domain.org_units.models import OrgUnit
 from domain.professions.models import Profession
 from domain.program_settings.models import ProgramSettings
@@ -22,14 +25,18 @@ from domain.users.models import SetupToken, User, UserRole
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ApiClient",
+    "ApiClientScope",
     "Attendance",
     "AuditEvent",
+    "AuthFailure",
     "Encounter",
     "EncounterElement",
     "EncounterFlowStep",
     "EncounterResource",
     "EncounterStressor",
     "EncounterSupportType",
+    "IdempotencyRecord",
     "OrgUnit",
     "Profession",
     "ProgramSession",

@@ -13,6 +13,7 @@ from domain.audit.models import AuditEvent
 from domain.codes import (
     DurationBand,
     EncounterSetting,
+    ResourceCategory,
     Role,
     SessionKind,
     Stressor,
@@ -101,7 +102,7 @@ def make_program_session(session: Session, **overrides: Any) -> ProgramSession:
 def make_resource(session: Session, **overrides: Any) -> Resource:
     values: dict[str, Any] = {
         "title": f"Resource {next(_numbers)}",
-        "category": "wellness",
+        "category": ResourceCategory.wellness,
         "published": True,
         "last_reviewed_on": date.today(),
     } | overrides

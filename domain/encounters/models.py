@@ -100,8 +100,8 @@ class EncounterResource(SQLModel, table=True):
     )
 
 
-def _no_duplicates(values: list[Any]) -> list[Any]:
-    if len(set(values)) != len(values):
+def _no_duplicates(values: list[Any] | None) -> list[Any] | None:
+    if values is not None and len(set(values)) != len(values):
         raise ValueError("list each value once")
     return values
 

@@ -27,7 +27,7 @@ from domain.encounters.models import (
     EncounterSupportType,
     EncounterUpdate,
 )
-from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.professions.service import require_active_profession
 from domain.resources.models import Resource
@@ -153,7 +153,7 @@ def _require_edit_window(encounter: Encounter) -> None:
     if utcnow() > encounter.logged_at + EDIT_WINDOW:
         raise RuleViolation(
             "Encounters can be changed or deleted only within 7 days of logging; "
-            "ask a coordinator to correct an older one."
+            "older ones stay as they are."
         )
 
 
@@ -199,7 +199,8 @@ def list_encounters(
     if not actor.has_any_role(*PROGRAM_MANAGERS):
         supporter = supporter_of_user(session, actor.user_id)
         if supporter is None:
-            return Page(items=[], next_after_id=None)
+            # Report viewers and API clients get aggregate reports, never encounter rows.
+            raise PermissionDenied("Only peer supporters and coordinators see encounters.")
         query = query.where(Encounter.supporter_id == supporter.id)
     if filters.occurred_from:
         query = query.where(col(Encounter.occurred_on) >= filters.occurred_from)

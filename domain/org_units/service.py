@@ -6,6 +6,7 @@ from domain.actors import PROGRAM_MANAGERS, Actor, require_role
 from domain.changes import changes_of
 from domain.errors import InvalidInput, NotFound
 from domain.org_units.models import OrgUnit, OrgUnitCreate, OrgUnitUpdate
+from domain.pagination import Page, PageRequest, page_from_rows
 
 
 def list_org_units(*, session: Session) -> list[OrgUnit]:
@@ -56,3 +57,10 @@ def _refuse_cycle(session: Session, *, unit_id: int, new_parent_id: int | None) 
             raise InvalidInput("An org unit cannot sit inside itself.", field="parent_id")
         ancestor = session.get(OrgUnit, ancestor_id)
         ancestor_id = ancestor.parent_id if ancestor else None
+
+
+def page_org_units(*, session: Session, page: PageRequest) -> Page[OrgUnit]:
+    query = select(OrgUnit).order_by(col(OrgUnit.id)).limit(page.limit + 1)
+    if page.after_id is not None:
+        query = query.where(col(OrgUnit.id) > page.after_id)
+    return page_from_rows(list(session.exec(query)), page, lambda row: row.id)

@@ -51,3 +51,16 @@ def update_profession(
     session.add(profession)
     session.flush()
     return profession
+
+
+def page_professions(
+    *, session: Session, limit: int, after_code: str | None, include_inactive: bool = True
+) -> tuple[list[Profession], str | None]:
+    """A page of professions in code order, and the code to continue after (or None)."""
+    query = select(Profession).order_by(col(Profession.code)).limit(limit + 1)
+    if after_code is not None:
+        query = query.where(col(Profession.code) > after_code)
+    if not include_inactive:
+        query = query.where(col(Profession.active).is_(True))
+    rows = list(session.exec(query))
+    return rows[:limit], rows[limit - 1].code if len(rows) > limit else None

@@ -4,6 +4,7 @@ from sqlmodel import Session
 
 from domain.actors import Actor, require_role
 from domain.audit.service import record_audit_event
+from domain.changes import changes_of
 from domain.codes import Role
 from domain.columns import utcnow
 from domain.program_settings.models import SETTINGS_ROW_ID, ProgramSettings, ProgramSettingsUpdate
@@ -29,8 +30,8 @@ def update_program_settings(
 ) -> ProgramSettings:
     require_role(actor, Role.admin, to="change the program settings")
     settings = get_program_settings(session)
-    for name, value in data.model_dump(exclude_unset=True).items():
-        if value is None or getattr(settings, name) == value:
+    for name, value in changes_of(data).items():
+        if getattr(settings, name) == value:
             continue
         setattr(settings, name, value)
         record_audit_event(

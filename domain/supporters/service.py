@@ -24,7 +24,6 @@ from domain.supporters.models import Supporter, SupporterCreate, SupporterUpdate
 from domain.users.models import User
 
 SELF_EDITABLE_FIELDS = frozenset({"available"})
-AUDITED_FIELDS = ("status", "trained_on", "max_encounters_per_month", "needs_refresher")
 
 
 @dataclass(frozen=True)
@@ -131,8 +130,7 @@ def update_supporter(
         if getattr(supporter, name) == value:
             continue
         setattr(supporter, name, value)
-        if name in AUDITED_FIELDS or name == "available":
-            _audit(session, actor, f"supporter.change.{name}", supporter)
+        _audit(session, actor, f"supporter.change.{name}", supporter)
     supporter.updated_at = utcnow()
     session.add(supporter)
     session.flush()

@@ -150,3 +150,17 @@ def _stdin(text: str) -> object:
     import io
 
     return io.StringIO(text)
+
+
+def test_demo_loads_a_program_and_prints_four_sign_ins(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    run(capsys, "migrate")
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "Loaded the demo program:" in out
+    for role in ("coordinator", "supporter", "resource_editor", "report_viewer"):
+        assert f"  {role} " in out
+    code, _, err = run(capsys, "demo")
+    assert_one_line_error(code, err, "--force")
+    assert run(capsys, "demo", "--force")[0] == 0

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.auth.tokens import new_private_key_pem
 from domain.settings import Settings, SettingsError, load_settings
 
 STRONG_SECRET = "s" * 40
@@ -65,8 +66,18 @@ def test_an_unknown_environment_or_log_level_is_refused(monkeypatch: pytest.Monk
         load_settings()
 
 
-def test_production_refuses_a_missing_or_weak_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def signing_key_file(tmp_path: Path) -> Path:
+    key_file = tmp_path / "jwt-key.pem"
+    key_file.write_text(new_private_key_pem())
+    return key_file
+
+
+def test_production_refuses_a_missing_or_weak_secret(
+    monkeypatch: pytest.MonkeyPatch, signing_key_file: Path
+) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("JWT_KEY_FILES", str(signing_key_file))
     with pytest.raises(SettingsError, match="SECRET_KEY must be set"):
         load_settings()
     monkeypatch.setenv("SECRET_KEY", "short")
@@ -76,8 +87,11 @@ def test_production_refuses_a_missing_or_weak_secret(monkeypatch: pytest.MonkeyP
     assert load_settings().signing_secret() == STRONG_SECRET
 
 
-def test_production_refuses_debug_and_open_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_debug_and_open_hosts(
+    monkeypatch: pytest.MonkeyPatch, signing_key_file: Path
+) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("JWT_KEY_FILES", str(signing_key_file))
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
     monkeypatch.setenv("DEBUG", "true")
     with pytest.raises(SettingsError, match="DEBUG must be off"):
@@ -85,6 +99,16 @@ def test_production_refuses_debug_and_open_hosts(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("DEBUG", "false")
     monkeypatch.setenv("ALLOWED_HOSTS", "*")
     with pytest.raises(SettingsError, match="ALLOWED_HOSTS"):
+        load_settings()
+
+
+def test_production_needs_token_signing_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    with pytest.raises(SettingsError, match="JWT_KEY_FILES must name"):
+        load_settings()
+    monkeypatch.setenv("JWT_KEY_FILES", "/nonexistent/key.pem")
+    with pytest.raises(SettingsError, match="no such file"):
         load_settings()
 
 

@@ -1,0 +1,54 @@
+"""The versioned JSON API, mounted at /api/v1 with its own OpenAPI document and docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api.v1.docs import router as docs_router
+from api.v1.docs import swagger_assets
+from api.v1.problems import install_problem_handlers
+from api.v1.routes import (
+    admin,
+    api_clients,
+    auth,
+    encounters,
+    me,
+    people,
+    reference,
+    resources,
+    sessions,
+)
+from domain.auth.service import TokenIssuer
+from domain.settings import Settings
+
+MAX_BODY_BYTES = 1024 * 1024
+
+API_DESCRIPTION = """The peer support program's API for hospital IT.
+
+Get a token at `POST /auth/token` (OAuth2: password grant for people, client credentials for
+systems), then send `Authorization: Bearer <token>`. Errors are problem details (RFC 9457).
+Lists are paginated with `limit` and the `next` cursor. API clients never see encounter rows:
+only reports, with small counts suppressed."""
+
+
+def create_v1_app(*, engine: Engine, settings: Settings, issuer: TokenIssuer) -> FastAPI:
+    api = FastAPI(
+        title="Peer Support API",
+        version="1",
+        description=API_DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    api.state.engine = engine
+    api.state.settings = settings
+    api.state.token_issuer = issuer
+    for module in (auth, me, reference, people, api_clients, sessions, encounters, resources):
+        api.include_router(module.router)
+    api.include_router(admin.router)
+    api.include_router(docs_router)
+    api.mount("/docs-assets", swagger_assets, name="docs-assets")
+    install_problem_handlers(api)
+    return api

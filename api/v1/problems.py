@@ -1,0 +1,150 @@
+"""Errors as problem details (RFC 9457): `application/problem+json` with `type`, `title`,
+`status`, `detail`, and for 422 an `errors` list naming each field at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.errors import DomainError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "urn:peer-support:problem:"
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    title = TITLES.get(status, "Error")
+    body = Problem(
+        type=TYPE_BASE + title.lower().replace(" ", "-"),
+        title=title,
+        status=status,
+        detail=detail,
+        errors=errors,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    """`("body", "stressors", 0)` → `stressors[0]`; query and header names stay as they are."""
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if part.isdigit() else (f".{part}" if name else part)
+    return name or "body"
+
+
+def validation_errors(error: RequestValidationError) -> list[FieldError]:
+    return [
+        FieldError(field=_field_name(tuple(item["loc"])), message=_message(item))
+        for item in error.errors()
+    ]
+
+
+def _message(item: dict[str, Any]) -> str:
+    if item.get("type") == "extra_forbidden":
+        return "This field is not accepted."
+    return str(item.get("msg", "Invalid value.")).removeprefix("Value error, ")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(error)
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:3])
+        return problem_response(422, detail, errors=errors)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        field_errors = (
+            [FieldError(field=error.field, message=error.message)] if error.field else None
+        )
+        if error.status_code != 422 and field_errors:
+            field_errors = None
+        return problem_response(error.status_code, error.message, errors=field_errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = (
+            error.detail if isinstance(error.detail, str) else TITLES.get(error.status_code, "")
+        )
+        headers = dict(error.headers) if error.headers else None
+        return problem_response(error.status_code, detail, headers=headers)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": TITLES[status], "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for status in TITLES
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The documented error responses of an operation."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
+
+
+class TooLargeAsProblem:
+    """FastAPI's `max_body_size` answers 413 in plain text; API clients get problem details."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replacing = False
+
+        async def send_problem_for_413(message: Message) -> None:
+            nonlocal replacing
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                replacing = True
+                return
+            if not replacing:
+                await send(message)
+            elif not message.get("more_body", False):
+                detail = "The request body is over the 1 MiB limit."
+                await problem_response(413, detail)(scope, receive, send)
+
+        await self.app(scope, receive, send_problem_for_413)

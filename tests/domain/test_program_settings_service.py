@@ -1,0 +1,93 @@
+import pytest
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from domain.actors import Actor
+from domain.errors import InvalidInput, PermissionDenied
+from domain.program_settings.models import ProgramSettings, ProgramSettingsUpdate
+from domain.program_settings.service import (
+    get_program_settings,
+    read_program_settings,
+    update_program_settings,
+)
+from tests.factories import (
+    ADMIN,
+    COORDINATOR,
+    REPORT_VIEWER,
+    RESOURCE_EDITOR,
+    SUPPORTER,
+    audit_actions,
+)
+
+
+def test_an_admin_reads_the_seeded_settings(db: Session) -> None:
+    settings = read_program_settings(session=db, actor=ADMIN)
+    assert settings.program_name == "ONE 2 ONE 2 CARE"
+    assert settings.small_cell_threshold == 11
+    assert settings.default_monthly_cap == 8
+    assert settings.refresher_missed_sessions == 3
+    assert settings.embed_origins == []
+
+
+@pytest.mark.parametrize("actor", [COORDINATOR, SUPPORTER, REPORT_VIEWER, RESOURCE_EDITOR])
+def test_only_admins_read_or_change_the_settings(db: Session, actor: Actor) -> None:
+    with pytest.raises(PermissionDenied, match="administrator role to read the program settings"):
+        read_program_settings(session=db, actor=actor)
+    with pytest.raises(PermissionDenied, match="administrator role to change the program settings"):
+        update_program_settings(
+            session=db, actor=actor, data=ProgramSettingsUpdate(small_cell_threshold=5)
+        )
+    assert get_program_settings(db).small_cell_threshold == 11
+
+
+def test_an_admin_changes_settings_and_each_changed_field_is_audited(db: Session) -> None:
+    data = ProgramSettingsUpdate(
+        program_name="Peers for Peers",
+        small_cell_threshold=11,  # unchanged: not audited
+        embed_origins=["https://intranet.example.org", "http://localhost:8080"],
+    )
+    settings = update_program_settings(session=db, actor=ADMIN, data=data)
+    assert settings.program_name == "Peers for Peers"
+    assert settings.embed_origins == ["https://intranet.example.org", "http://localhost:8080"]
+    assert audit_actions(db, object_type="program_settings", object_id=settings.id) == [
+        "settings.change.program_name",
+        "settings.change.embed_origins",
+    ]
+
+
+def test_a_null_setting_is_refused(db: Session) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        update_program_settings(
+            session=db, actor=ADMIN, data=ProgramSettingsUpdate(default_monthly_cap=None)
+        )
+    assert refused.value.field == "default_monthly_cap"
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["*", "intranet.example.org", "ftp://intranet.example.org", "https://x.org/page", "https://"],
+)
+def test_an_embed_origin_must_be_an_origin(origin: str) -> None:
+    with pytest.raises(ValidationError, match="is not an origin"):
+        ProgramSettingsUpdate(embed_origins=[origin])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"small_cell_threshold": 1}, {"default_monthly_cap": 0}, {"refresher_missed_sessions": 0}],
+)
+def test_settings_out_of_range_are_refused(values: dict[str, int]) -> None:
+    with pytest.raises(ValidationError):
+        ProgramSettingsUpdate.model_validate(values)
+
+
+def test_unknown_settings_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        ProgramSettingsUpdate(debug=True)  # type: ignore[call-arg]
+
+
+def test_a_missing_settings_row_is_recreated_with_defaults(db: Session) -> None:
+    db.delete(get_program_settings(db))
+    db.flush()
+    assert db.get(ProgramSettings, 1) is None
+    assert get_program_settings(db).default_monthly_cap == 8

@@ -1,0 +1,368 @@
+from datetime import datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from domain.actors import Actor
+from domain.codes import AttendanceStatus, SessionKind
+from domain.columns import utcnow
+from domain.errors import InvalidInput, NotFound, PermissionDenied
+from domain.pagination import PageRequest
+from domain.program_settings.models import ProgramSettingsUpdate
+from domain.program_settings.service import update_program_settings
+from domain.sessions.models import (
+    AttendanceUpdate,
+    ProgramSession,
+    ProgramSessionCreate,
+    ProgramSessionUpdate,
+)
+from domain.sessions.service import (
+    SessionFilters,
+    attendance_of_supporter,
+    create_program_session,
+    delete_program_session,
+    get_program_session,
+    list_program_sessions,
+    record_attendance,
+    update_program_session,
+)
+from domain.supporters.models import Supporter
+from tests.factories import (
+    ADMIN,
+    COORDINATOR,
+    REPORT_VIEWER,
+    RESOURCE_EDITOR,
+    SUPPORTER,
+    audit_actions,
+    days_ago,
+    make_program_session,
+    make_supporter,
+    make_user,
+    supporter_actor,
+)
+
+IN_A_WEEK = utcnow() + timedelta(days=7)
+
+
+def schedule(**values: object) -> ProgramSessionCreate:
+    return ProgramSessionCreate.model_validate(
+        {"kind": "monthly_session", "starts_at": IN_A_WEEK, "topic": "Moral distress"} | values
+    )
+
+
+def mark(db: Session, program_session: ProgramSession, supporter: Supporter, status: str) -> None:
+    assert program_session.id is not None
+    assert supporter.id is not None
+    record_attendance(
+        session=db,
+        actor=COORDINATOR,
+        session_id=program_session.id,
+        supporter_id=supporter.id,
+        data=AttendanceUpdate.model_validate({"status": status}),
+    )
+
+
+def past_session(
+    db: Session, days: int, kind: SessionKind = SessionKind.monthly_session
+) -> ProgramSession:
+    return make_program_session(db, kind=kind, starts_at=days_ago(days))
+
+
+# Scheduling
+
+
+@pytest.mark.parametrize("actor", [COORDINATOR, ADMIN])
+def test_program_managers_schedule_a_session(db: Session, actor: Actor) -> None:
+    facilitator = make_user(db)
+    created = create_program_session(
+        session=db, actor=actor, data=schedule(location="Room 4", facilitator_id=facilitator.id)
+    )
+    assert created.id is not None
+    found = get_program_session(session=db, actor=SUPPORTER, session_id=created.id)
+    assert (found.topic, found.location, found.duration_minutes) == ("Moral distress", "Room 4", 60)
+    assert found.facilitator_id == facilitator.id
+
+
+@pytest.mark.parametrize("actor", [SUPPORTER, REPORT_VIEWER, RESOURCE_EDITOR])
+def test_others_cannot_schedule_change_or_cancel_sessions(db: Session, actor: Actor) -> None:
+    existing = make_program_session(db)
+    assert existing.id is not None
+    with pytest.raises(PermissionDenied, match="to schedule sessions"):
+        create_program_session(session=db, actor=actor, data=schedule())
+    with pytest.raises(PermissionDenied, match="to change sessions"):
+        update_program_session(
+            session=db, actor=actor, session_id=existing.id, data=ProgramSessionUpdate(topic="X")
+        )
+    with pytest.raises(PermissionDenied, match="to cancel sessions"):
+        delete_program_session(session=db, actor=actor, session_id=existing.id)
+
+
+def test_a_start_time_without_its_utc_offset_is_refused() -> None:
+    with pytest.raises(ValidationError, match="UTC offset"):
+        schedule(starts_at=datetime(2026, 12, 3, 17, 0))
+
+
+@pytest.mark.parametrize("duration", [4, 8 * 60 + 1])
+def test_a_duration_out_of_range_is_refused(duration: int) -> None:
+    with pytest.raises(ValidationError):
+        schedule(duration_minutes=duration)
+
+
+def test_an_unknown_or_inactive_facilitator_is_refused(db: Session) -> None:
+    inactive = make_user(db, active=False)
+    for facilitator_id in (999_999, inactive.id):
+        with pytest.raises(InvalidInput, match="no active user") as refused:
+            create_program_session(
+                session=db, actor=COORDINATOR, data=schedule(facilitator_id=facilitator_id)
+            )
+        assert refused.value.field == "facilitator_id"
+
+
+# Reading
+
+
+@pytest.mark.parametrize("actor", [SUPPORTER, COORDINATOR, ADMIN])
+def test_supporters_and_program_managers_see_sessions(db: Session, actor: Actor) -> None:
+    created = make_program_session(db)
+    page = list_program_sessions(
+        session=db, actor=actor, filters=SessionFilters(), page=PageRequest()
+    )
+    assert created in page.items
+
+
+@pytest.mark.parametrize("actor", [REPORT_VIEWER, RESOURCE_EDITOR])
+def test_others_do_not_see_sessions(db: Session, actor: Actor) -> None:
+    created = make_program_session(db)
+    assert created.id is not None
+    with pytest.raises(PermissionDenied, match="to see program sessions"):
+        list_program_sessions(session=db, actor=actor, filters=SessionFilters(), page=PageRequest())
+    with pytest.raises(PermissionDenied):
+        get_program_session(session=db, actor=actor, session_id=created.id)
+
+
+def test_sessions_filter_by_kind_and_start(db: Session) -> None:
+    past = make_program_session(db, starts_at=days_ago(10))
+    coming = make_program_session(db, starts_at=IN_A_WEEK)
+    debrief = make_program_session(db, kind=SessionKind.debrief, starts_at=days_ago(3))
+
+    def listed(filters: SessionFilters) -> list[ProgramSession]:
+        return list_program_sessions(
+            session=db, actor=COORDINATOR, filters=filters, page=PageRequest()
+        ).items
+
+    assert listed(SessionFilters(kind=SessionKind.debrief)) == [debrief]
+    assert listed(SessionFilters(starts_from=utcnow())) == [coming]
+    assert listed(SessionFilters(starts_before=days_ago(5))) == [past]
+
+
+def test_sessions_come_page_by_page(db: Session) -> None:
+    ids = [make_program_session(db).id for _ in range(3)]
+    first = list_program_sessions(
+        session=db, actor=COORDINATOR, filters=SessionFilters(), page=PageRequest(limit=2)
+    )
+    assert ([s.id for s in first.items], first.next_after_id) == (ids[:2], ids[1])
+    rest = list_program_sessions(
+        session=db,
+        actor=COORDINATOR,
+        filters=SessionFilters(),
+        page=PageRequest(after_id=first.next_after_id),
+    )
+    assert ([s.id for s in rest.items], rest.next_after_id) == (ids[2:], None)
+
+
+def test_an_unknown_session_is_not_found(db: Session) -> None:
+    with pytest.raises(NotFound, match="no session 999999"):
+        get_program_session(session=db, actor=COORDINATOR, session_id=999_999)
+
+
+# Changing and cancelling
+
+
+def test_a_coordinator_changes_a_session(db: Session) -> None:
+    facilitator = make_user(db)
+    existing = make_program_session(db, facilitator_id=facilitator.id)
+    assert existing.id is not None
+    data = ProgramSessionUpdate(topic="Second victims", location="Zoom", facilitator_id=None)
+    update_program_session(session=db, actor=COORDINATOR, session_id=existing.id, data=data)
+    assert (existing.topic, existing.location, existing.facilitator_id) == (
+        "Second victims",
+        "Zoom",
+        None,
+    )
+
+
+@pytest.mark.parametrize("name", ["kind", "starts_at", "topic", "duration_minutes", "location"])
+def test_null_for_a_session_field_that_cannot_be_empty_is_refused(db: Session, name: str) -> None:
+    existing = make_program_session(db)
+    assert existing.id is not None
+    data = ProgramSessionUpdate.model_validate({name: None})
+    with pytest.raises(InvalidInput) as refused:
+        update_program_session(session=db, actor=COORDINATOR, session_id=existing.id, data=data)
+    assert refused.value.field == name
+
+
+def test_a_coordinator_cancels_a_session(db: Session) -> None:
+    existing = make_program_session(db)
+    mark(db, existing, make_supporter(db), "attended")
+    assert existing.id is not None
+    delete_program_session(session=db, actor=COORDINATOR, session_id=existing.id)
+    with pytest.raises(NotFound):
+        get_program_session(session=db, actor=COORDINATOR, session_id=existing.id)
+
+
+# Attendance
+
+
+def test_a_coordinator_records_attendance_and_it_is_audited(db: Session) -> None:
+    supporter = make_supporter(db)
+    held = make_program_session(db)
+    mark(db, held, supporter, "excused")
+    mark(db, held, supporter, "attended")
+    assert supporter.id is not None
+    [(program_session, attendance)] = attendance_of_supporter(
+        session=db, actor=COORDINATOR, supporter_id=supporter.id
+    )
+    assert (program_session, attendance.status) == (held, AttendanceStatus.attended)
+    assert audit_actions(db, object_type="supporter", object_id=supporter.id) == [
+        "attendance.excused",
+        "attendance.attended",
+    ]
+
+
+@pytest.mark.parametrize("actor", [SUPPORTER, REPORT_VIEWER, RESOURCE_EDITOR])
+def test_others_cannot_record_attendance(db: Session, actor: Actor) -> None:
+    held, supporter = make_program_session(db), make_supporter(db)
+    assert held.id is not None
+    assert supporter.id is not None
+    with pytest.raises(PermissionDenied, match="to record attendance"):
+        record_attendance(
+            session=db,
+            actor=actor,
+            session_id=held.id,
+            supporter_id=supporter.id,
+            data=AttendanceUpdate(status=AttendanceStatus.attended),
+        )
+
+
+@pytest.mark.parametrize("status", ["attended", "excused", "absent"])
+def test_attendance_at_a_future_session_is_only_an_invitation(db: Session, status: str) -> None:
+    coming, supporter = make_program_session(db, starts_at=IN_A_WEEK), make_supporter(db)
+    with pytest.raises(InvalidInput, match="until then it is 'invited'") as refused:
+        mark(db, coming, supporter, status)
+    assert refused.value.field == "status"
+    mark(db, coming, supporter, "invited")
+
+
+def test_attendance_for_an_unknown_session_or_supporter_is_not_found(db: Session) -> None:
+    held, supporter = make_program_session(db), make_supporter(db)
+    assert held.id is not None
+    assert supporter.id is not None
+    data = AttendanceUpdate(status=AttendanceStatus.attended)
+    with pytest.raises(NotFound):
+        record_attendance(
+            session=db, actor=COORDINATOR, session_id=999_999, supporter_id=supporter.id, data=data
+        )
+    with pytest.raises(NotFound):
+        record_attendance(
+            session=db, actor=COORDINATOR, session_id=held.id, supporter_id=999_999, data=data
+        )
+
+
+def test_a_supporter_sees_their_own_attendance_newest_first(db: Session) -> None:
+    supporter, other = make_supporter(db), make_supporter(db)
+    older, newer = past_session(db, 40), past_session(db, 10)
+    mark(db, older, supporter, "attended")
+    mark(db, newer, supporter, "absent")
+    me = supporter_actor(db, supporter)
+    assert supporter.id is not None
+    assert other.id is not None
+    record = attendance_of_supporter(session=db, actor=me, supporter_id=supporter.id)
+    assert [(s.id, a.status) for s, a in record] == [(newer.id, "absent"), (older.id, "attended")]
+    with pytest.raises(NotFound):
+        attendance_of_supporter(session=db, actor=me, supporter_id=other.id)
+
+
+# The refresher flag: missing consecutive monthly sessions
+
+
+def test_missing_three_monthly_sessions_flags_a_refresher(db: Session) -> None:
+    supporter = make_supporter(db)
+    mark(db, past_session(db, 90), supporter, "absent")
+    assert supporter.needs_refresher is False
+    past_session(db, 60)  # never marked
+    mark(db, past_session(db, 30), supporter, "excused")
+    assert supporter.needs_refresher is True
+    assert "supporter.change.needs_refresher" in audit_actions(
+        db, object_type="supporter", object_id=supporter.id
+    )
+
+
+def test_missing_two_monthly_sessions_does_not_flag_a_refresher(db: Session) -> None:
+    supporter = make_supporter(db)
+    attended, first_missed, second_missed = (
+        past_session(db, 90),
+        past_session(db, 60),
+        past_session(db, 30),
+    )
+    mark(db, attended, supporter, "attended")
+    mark(db, first_missed, supporter, "absent")
+    mark(db, second_missed, supporter, "absent")
+    assert supporter.needs_refresher is False
+
+
+def test_attending_a_monthly_session_clears_the_refresher_flag(db: Session) -> None:
+    supporter = make_supporter(db)
+    for days in (90, 60, 30):
+        mark(db, past_session(db, days), supporter, "absent")
+    assert supporter.needs_refresher is True
+    mark(db, past_session(db, 2), supporter, "attended")
+    assert supporter.needs_refresher is False
+
+
+def test_sessions_before_the_training_do_not_count(db: Session) -> None:
+    supporter = make_supporter(db, trained_on=utcnow().date() - timedelta(days=45))
+    for days in (90, 60, 30):
+        mark(db, past_session(db, days), supporter, "absent")
+    assert supporter.needs_refresher is False
+
+
+def test_future_sessions_do_not_count(db: Session) -> None:
+    supporter = make_supporter(db)
+    mark(db, past_session(db, 60), supporter, "absent")
+    mark(db, past_session(db, 30), supporter, "absent")
+    mark(db, make_program_session(db, starts_at=IN_A_WEEK), supporter, "invited")
+    assert supporter.needs_refresher is False
+
+
+def test_debriefs_and_initial_trainings_do_not_count(db: Session) -> None:
+    supporter = make_supporter(db)
+    mark(db, past_session(db, 90), supporter, "absent")
+    mark(db, past_session(db, 75, SessionKind.debrief), supporter, "attended")
+    mark(db, past_session(db, 70, SessionKind.initial_training), supporter, "attended")
+    mark(db, past_session(db, 60), supporter, "absent")
+    past_session(db, 50, SessionKind.debrief)  # never marked, not a monthly session
+    assert supporter.needs_refresher is False
+    mark(db, past_session(db, 30), supporter, "absent")
+    assert supporter.needs_refresher is True
+
+
+def test_the_refresher_threshold_comes_from_the_program_settings(db: Session) -> None:
+    update_program_settings(
+        session=db, actor=ADMIN, data=ProgramSettingsUpdate(refresher_missed_sessions=2)
+    )
+    supporter = make_supporter(db)
+    mark(db, past_session(db, 60), supporter, "absent")
+    mark(db, past_session(db, 30), supporter, "absent")
+    assert supporter.needs_refresher is True
+
+
+def test_cancelling_a_missed_session_recounts_the_refresher_flag(db: Session) -> None:
+    supporter = make_supporter(db)
+    sessions = [past_session(db, days) for days in (90, 60, 30)]
+    for program_session in sessions:
+        mark(db, program_session, supporter, "absent")
+    assert supporter.needs_refresher is True
+    assert sessions[0].id is not None
+    delete_program_session(session=db, actor=COORDINATOR, session_id=sessions[0].id)
+    assert supporter.needs_refresher is False

@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_issuer = token_issuer(settings)
     app.include_router(health_router)
     v1 = create_v1_app(engine=app.state.engine, settings=settings, issuer=app.state.token_issuer)
+    app.state.api_v1 = v1
     app.mount("/api/v1", TooLargeAsProblem(v1))
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -15,7 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.actors import Actor
-from domain.codes import Role
+from domain.api_clients.models import ApiClientCreate
+from domain.api_clients.service import create_api_client
+from domain.codes import ApiScope, Role
 from domain.db import make_engine, unit_of_work
 from domain.errors import DomainError
 from domain.migrations import current_revision, is_at_head, upgrade_to_head
@@ -64,6 +66,15 @@ def build_parser() -> OneLineParser:
         "--password-stdin",
         action="store_true",
         help="read the password from the first line of standard input",
+    )
+    client = commands.add_parser("create-api-client", help="create an API client for a system")
+    client.add_argument("--name", required=True, help="what the system is, e.g. 'HR warehouse'")
+    client.add_argument(
+        "--scope",
+        required=True,
+        action="append",
+        choices=[s.value for s in ApiScope],
+        help="a scope; repeat for several",
     )
     demo = commands.add_parser("demo", help="load a realistic demo program")
     demo.add_argument("--force", action="store_true", help="replace the data already there")
@@ -123,6 +134,19 @@ def run_create_user(settings: Settings, args: argparse.Namespace) -> None:
         print("No password set: the user signs in after an admin sets one.")
 
 
+def run_create_api_client(settings: Settings, args: argparse.Namespace) -> None:
+    data = ApiClientCreate(name=args.name, scopes=args.scope)
+    with unit_of_work(migrated_engine(settings)) as session:
+        client, secret = create_api_client(session=session, actor=Actor.operator(), data=data)
+        scopes = " ".join(sorted(client.scopes))
+        print(
+            f"Created API client {client.id} ({client.name}) with scopes: {scopes}\n"
+            f"  client_id:     {client.client_id}\n"
+            f"  client_secret: {secret}\n"
+            "The secret is shown only now; store it in the system's secret store."
+        )
+
+
 def run_demo(settings: Settings, args: argparse.Namespace) -> None:
     from domain.demo import load_demo_program
 
@@ -141,6 +165,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "migrate": run_migrate,
     "serve": run_serve,
     "create-user": run_create_user,
+    "create-api-client": run_create_api_client,
     "demo": run_demo,
 }
 
@@ -167,6 +192,8 @@ OPTION_OF_FIELD = {
     "roles": "--role",
     "email": "--email",
     "password": "--password-stdin",
+    "scopes": "--scope",
+    "name": "--name",
 }
 
 

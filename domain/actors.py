@@ -44,10 +44,15 @@ class Actor:
         return scope in self.scopes
 
 
+def may(actor: Actor, *roles: Role, scope: str | None = None) -> bool:
+    """The actor holds one of `roles`, or (an API client) has `scope`."""
+    return actor.has_any_role(*roles) or (scope is not None and actor.has_scope(scope))
+
+
 def require_role(actor: Actor, *roles: Role, to: str, scope: str | None = None) -> None:
     """Refuse unless the actor holds one of `roles` (or, for an API client, `scope`);
     `to` completes "You need ... to ..."."""
-    if actor.has_any_role(*roles) or (scope is not None and actor.has_scope(scope)):
+    if may(actor, *roles, scope=scope):
         return
     if actor.is_api_client:
         raise PermissionDenied(f"This API client needs the {scope or 'right'} scope to {to}.")

@@ -71,6 +71,7 @@ def client(db: Session, test_settings: Settings) -> Iterator[TestClient]:
         yield db
         db.flush()
 
-    app.dependency_overrides[get_session] = session_in_test_transaction
+    for served in (app, app.state.api_v1):
+        served.dependency_overrides[get_session] = session_in_test_transaction
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client

@@ -16,6 +16,7 @@ from api.v1.routes import (
     me,
     people,
     reference,
+    reports,
     resources,
     sessions,
 )
@@ -45,9 +46,9 @@ def create_v1_app(*, engine: Engine, settings: Settings, issuer: TokenIssuer) ->
     api.state.engine = engine
     api.state.settings = settings
     api.state.token_issuer = issuer
-    for module in (auth, me, reference, people, api_clients, sessions, encounters, resources):
+    routers = (auth, me, reference, people, api_clients, sessions, encounters, resources, reports)
+    for module in (*routers, admin):
         api.include_router(module.router)
-    api.include_router(admin.router)
     api.include_router(docs_router)
     api.mount("/docs-assets", swagger_assets, name="docs-assets")
     install_problem_handlers(api)

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from domain.actors import Actor, require_role
 from domain.audit.models import AuditEvent
-from domain.codes import Role
+from domain.codes import ApiScope, Role
 from domain.pagination import Page, PageRequest, page_from_rows
 
 
@@ -37,7 +37,7 @@ def list_audit_events(
     *, session: Session, actor: Actor, page: PageRequest, action: str | None = None
 ) -> Page[AuditEvent]:
     """Newest first. Reading the trail is itself an admin read, so it is audited too."""
-    require_role(actor, Role.admin, to="read the audit trail")
+    require_role(actor, Role.admin, to="read the audit trail", scope=ApiScope.audit_read)
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(page.limit + 1)
     if page.after_id is not None:
         query = query.where(col(AuditEvent.id) < page.after_id)

@@ -4,6 +4,7 @@ from sqlmodel import Session, col, select
 
 from domain.actors import PROGRAM_MANAGERS, Actor, require_role
 from domain.changes import changes_of
+from domain.codes import ApiScope
 from domain.errors import InvalidInput, NotFound
 from domain.org_units.models import OrgUnit, OrgUnitCreate, OrgUnitUpdate
 from domain.pagination import Page, PageRequest, page_from_rows
@@ -26,7 +27,7 @@ def require_org_unit(session: Session, org_unit_id: int | None, *, field: str) -
 
 
 def create_org_unit(*, session: Session, actor: Actor, data: OrgUnitCreate) -> OrgUnit:
-    require_role(actor, *PROGRAM_MANAGERS, to="add org units")
+    require_role(actor, *PROGRAM_MANAGERS, to="add org units", scope=ApiScope.roster_write)
     require_org_unit(session, data.parent_id, field="parent_id")
     unit = OrgUnit(name=data.name.strip(), kind=data.kind, parent_id=data.parent_id)
     session.add(unit)
@@ -37,7 +38,7 @@ def create_org_unit(*, session: Session, actor: Actor, data: OrgUnitCreate) -> O
 def update_org_unit(
     *, session: Session, actor: Actor, org_unit_id: int, data: OrgUnitUpdate
 ) -> OrgUnit:
-    require_role(actor, *PROGRAM_MANAGERS, to="change org units")
+    require_role(actor, *PROGRAM_MANAGERS, to="change org units", scope=ApiScope.roster_write)
     unit = get_org_unit(session=session, org_unit_id=org_unit_id)
     changes = changes_of(data, nullable=frozenset({"parent_id"}))
     if "parent_id" in changes:

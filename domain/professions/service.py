@@ -4,6 +4,7 @@ from sqlmodel import Session, col, select
 
 from domain.actors import PROGRAM_MANAGERS, Actor, require_role
 from domain.changes import changes_of
+from domain.codes import ApiScope
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.professions.models import Profession, ProfessionCreate, ProfessionUpdate
 
@@ -31,7 +32,7 @@ def require_active_profession(session: Session, code: str, *, field: str) -> Pro
 
 
 def create_profession(*, session: Session, actor: Actor, data: ProfessionCreate) -> Profession:
-    require_role(actor, *PROGRAM_MANAGERS, to="add professions")
+    require_role(actor, *PROGRAM_MANAGERS, to="add professions", scope=ApiScope.roster_write)
     if session.get(Profession, data.code) is not None:
         raise Conflict(f"A profession with the code {data.code!r} exists already.", field="code")
     profession = Profession(code=data.code, name=data.name)
@@ -43,7 +44,7 @@ def create_profession(*, session: Session, actor: Actor, data: ProfessionCreate)
 def update_profession(
     *, session: Session, actor: Actor, code: str, data: ProfessionUpdate
 ) -> Profession:
-    require_role(actor, *PROGRAM_MANAGERS, to="change professions")
+    require_role(actor, *PROGRAM_MANAGERS, to="change professions", scope=ApiScope.roster_write)
     profession = get_profession(session=session, code=code)
     changes = changes_of(data)
     for name, value in changes.items():

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
-from domain.actors import RESOURCE_MANAGERS, Actor, require_role
+from domain.actors import RESOURCE_MANAGERS, Actor, may, require_role
 from domain.changes import changes_of
-from domain.codes import ResourceCategory
+from domain.codes import ApiScope, ResourceCategory
 from domain.columns import utcnow
 from domain.encounters.models import EncounterResource
 from domain.errors import InvalidInput, NotFound, RuleViolation
@@ -69,7 +69,10 @@ def list_resources(
     query = select(Resource).order_by(col(Resource.id)).limit(page.limit + 1)
     if filters.include_unpublished:
         require_role(
-            actor or Actor("anonymous"), *RESOURCE_MANAGERS, to="see unpublished resources"
+            actor or Actor("anonymous"),
+            *RESOURCE_MANAGERS,
+            to="see unpublished resources",
+            scope=ApiScope.resources_read,
         )
     else:
         query = query.where(col(Resource.published).is_(True))
@@ -97,7 +100,9 @@ def list_resources(
 
 def get_resource(*, session: Session, actor: Actor | None, resource_id: int) -> Resource:
     resource = session.get(Resource, resource_id)
-    may_see_drafts = actor is not None and actor.has_any_role(*RESOURCE_MANAGERS)
+    may_see_drafts = actor is not None and may(
+        actor, *RESOURCE_MANAGERS, scope=ApiScope.resources_read
+    )
     if resource is None or (not resource.published and not may_see_drafts):
         raise NotFound(f"There is no resource {resource_id}.")
     return resource
@@ -120,7 +125,7 @@ def _scalar_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_resource(*, session: Session, actor: Actor, data: ResourceCreate) -> Resource:
-    require_role(actor, *RESOURCE_MANAGERS, to="add resources")
+    require_role(actor, *RESOURCE_MANAGERS, to="add resources", scope=ApiScope.resources_write)
     _require_professions(session, data.audiences)
     resource = Resource(**_scalar_fields(data.model_dump()))
     resource.audience_rows = [
@@ -134,7 +139,7 @@ def create_resource(*, session: Session, actor: Actor, data: ResourceCreate) -> 
 def update_resource(
     *, session: Session, actor: Actor, resource_id: int, data: ResourceUpdate
 ) -> Resource:
-    require_role(actor, *RESOURCE_MANAGERS, to="change resources")
+    require_role(actor, *RESOURCE_MANAGERS, to="change resources", scope=ApiScope.resources_write)
     resource = get_resource(session=session, actor=actor, resource_id=resource_id)
     changes = changes_of(data, nullable=NULLABLE_FIELDS)
     if "audiences" in changes:
@@ -152,7 +157,7 @@ def update_resource(
 
 
 def mark_reviewed(*, session: Session, actor: Actor, resource_id: int) -> Resource:
-    require_role(actor, *RESOURCE_MANAGERS, to="review resources")
+    require_role(actor, *RESOURCE_MANAGERS, to="review resources", scope=ApiScope.resources_write)
     resource = get_resource(session=session, actor=actor, resource_id=resource_id)
     resource.last_reviewed_on = utcnow().date()
     resource.updated_at = utcnow()
@@ -163,7 +168,7 @@ def mark_reviewed(*, session: Session, actor: Actor, resource_id: int) -> Resour
 
 def delete_resource(*, session: Session, actor: Actor, resource_id: int) -> None:
     """Entries shared in encounters stay for the record: unpublish those instead."""
-    require_role(actor, *RESOURCE_MANAGERS, to="delete resources")
+    require_role(actor, *RESOURCE_MANAGERS, to="delete resources", scope=ApiScope.resources_write)
     resource = get_resource(session=session, actor=actor, resource_id=resource_id)
     shared = session.exec(
         select(EncounterResource.resource_id).where(EncounterResource.resource_id == resource_id)

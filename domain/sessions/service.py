@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from domain.actors import PROGRAM_MANAGERS, Actor, require_role
 from domain.audit.service import record_audit_event
 from domain.changes import changes_of
-from domain.codes import Role, SessionKind
+from domain.codes import ApiScope, Role, SessionKind
 from domain.columns import utcnow
 from domain.errors import InvalidInput, NotFound
 from domain.pagination import Page, PageRequest, page_from_rows
@@ -39,7 +39,7 @@ class SessionFilters:
 def list_program_sessions(
     *, session: Session, actor: Actor, filters: SessionFilters, page: PageRequest
 ) -> Page[ProgramSession]:
-    require_role(actor, *SESSION_READERS, to="see program sessions")
+    require_role(actor, *SESSION_READERS, to="see program sessions", scope=ApiScope.sessions_read)
     query = select(ProgramSession).order_by(col(ProgramSession.id)).limit(page.limit + 1)
     if filters.kind:
         query = query.where(ProgramSession.kind == filters.kind)
@@ -53,7 +53,7 @@ def list_program_sessions(
 
 
 def get_program_session(*, session: Session, actor: Actor, session_id: int) -> ProgramSession:
-    require_role(actor, *SESSION_READERS, to="see program sessions")
+    require_role(actor, *SESSION_READERS, to="see program sessions", scope=ApiScope.sessions_read)
     found = session.get(ProgramSession, session_id)
     if found is None:
         raise NotFound(f"There is no session {session_id}.")
@@ -71,7 +71,7 @@ def _require_facilitator(session: Session, facilitator_id: int | None) -> None:
 def create_program_session(
     *, session: Session, actor: Actor, data: ProgramSessionCreate
 ) -> ProgramSession:
-    require_role(actor, *PROGRAM_MANAGERS, to="schedule sessions")
+    require_role(actor, *PROGRAM_MANAGERS, to="schedule sessions", scope=ApiScope.sessions_write)
     _require_facilitator(session, data.facilitator_id)
     created = ProgramSession(**data.model_dump())
     session.add(created)
@@ -82,7 +82,7 @@ def create_program_session(
 def update_program_session(
     *, session: Session, actor: Actor, session_id: int, data: ProgramSessionUpdate
 ) -> ProgramSession:
-    require_role(actor, *PROGRAM_MANAGERS, to="change sessions")
+    require_role(actor, *PROGRAM_MANAGERS, to="change sessions", scope=ApiScope.sessions_write)
     found = get_program_session(session=session, actor=actor, session_id=session_id)
     changes = changes_of(data, nullable=frozenset({"facilitator_id"}))
     if "facilitator_id" in changes:
@@ -95,7 +95,7 @@ def update_program_session(
 
 
 def delete_program_session(*, session: Session, actor: Actor, session_id: int) -> None:
-    require_role(actor, *PROGRAM_MANAGERS, to="cancel sessions")
+    require_role(actor, *PROGRAM_MANAGERS, to="cancel sessions", scope=ApiScope.sessions_write)
     found = get_program_session(session=session, actor=actor, session_id=session_id)
     affected = list(
         session.exec(select(Supporter).join(Attendance).where(Attendance.session_id == session_id))
@@ -109,7 +109,7 @@ def delete_program_session(*, session: Session, actor: Actor, session_id: int) -
 def record_attendance(
     *, session: Session, actor: Actor, session_id: int, supporter_id: int, data: AttendanceUpdate
 ) -> Attendance:
-    require_role(actor, *PROGRAM_MANAGERS, to="record attendance")
+    require_role(actor, *PROGRAM_MANAGERS, to="record attendance", scope=ApiScope.sessions_write)
     program_session = get_program_session(session=session, actor=actor, session_id=session_id)
     supporter = get_supporter(session=session, actor=actor, supporter_id=supporter_id)
     if data.status != "invited" and program_session.starts_at > utcnow():

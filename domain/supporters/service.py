@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from domain.actors import PROGRAM_MANAGERS, Actor, require_role
+from domain.actors import PROGRAM_MANAGERS, Actor, may, require_role
 from domain.audit.service import record_audit_event
 from domain.changes import changes_of
-from domain.codes import AttendanceStatus, Role, SessionKind, SupporterStatus
+from domain.codes import ApiScope, AttendanceStatus, Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
 from domain.encounters.models import Encounter
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
@@ -48,13 +48,15 @@ def get_supporter(*, session: Session, actor: Actor, supporter_id: int) -> Suppo
 
 
 def _may_read(actor: Actor, supporter: Supporter) -> bool:
-    return actor.has_any_role(*PROGRAM_MANAGERS) or supporter.user_id == actor.user_id
+    return may(actor, *PROGRAM_MANAGERS, scope=ApiScope.roster_read) or (
+        actor.user_id is not None and supporter.user_id == actor.user_id
+    )
 
 
 def list_supporters(
     *, session: Session, actor: Actor, filters: SupporterFilters, page: PageRequest
 ) -> Page[Supporter]:
-    require_role(actor, *PROGRAM_MANAGERS, to="see the roster")
+    require_role(actor, *PROGRAM_MANAGERS, to="see the roster", scope=ApiScope.roster_read)
     query = select(Supporter).order_by(col(Supporter.id)).limit(page.limit + 1)
     if filters.profession_code:
         query = query.where(Supporter.profession_code == filters.profession_code)
@@ -77,7 +79,7 @@ def display_names(session: Session, supporters: list[Supporter]) -> dict[int, st
 
 
 def create_supporter(*, session: Session, actor: Actor, data: SupporterCreate) -> Supporter:
-    require_role(actor, *PROGRAM_MANAGERS, to="add supporters")
+    require_role(actor, *PROGRAM_MANAGERS, to="add supporters", scope=ApiScope.roster_write)
     user = session.get(User, data.user_id)
     if user is None:
         raise InvalidInput(f"There is no user {data.user_id}.", field="user_id")
@@ -116,7 +118,8 @@ def update_supporter(
 ) -> Supporter:
     supporter = get_supporter(session=session, actor=actor, supporter_id=supporter_id)
     changes = changes_of(data, nullable=frozenset({"org_unit_id", "trained_on"}))
-    if not actor.has_any_role(*PROGRAM_MANAGERS) and not SELF_EDITABLE_FIELDS.issuperset(changes):
+    manager = may(actor, *PROGRAM_MANAGERS, scope=ApiScope.roster_write)
+    if not manager and not SELF_EDITABLE_FIELDS.issuperset(changes):
         raise RuleViolation("You can change only your own availability; ask a coordinator.")
     if "profession_code" in changes:
         require_active_profession(session, changes["profession_code"], field="profession_code")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from api.v1.docs import router as docs_router
 from api.v1.docs import swagger_assets
-from api.v1.problems import install_problem_handlers
+from api.v1.openapi import install_openapi
+from api.v1.problems import check_query_parameters, install_problem_handlers
 from api.v1.routes import (
     admin,
     api_clients,
@@ -42,6 +43,7 @@ def create_v1_app(*, engine: Engine, settings: Settings, issuer: TokenIssuer) ->
         docs_url=None,
         redoc_url=None,
         max_body_size=MAX_BODY_BYTES,
+        dependencies=[Depends(check_query_parameters)],
     )
     api.state.engine = engine
     api.state.settings = settings
@@ -52,4 +54,5 @@ def create_v1_app(*, engine: Engine, settings: Settings, issuer: TokenIssuer) ->
     api.include_router(docs_router)
     api.mount("/docs-assets", swagger_assets, name="docs-assets")
     install_problem_handlers(api)
+    install_openapi(api)
     return api

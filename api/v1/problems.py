@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -13,8 +14,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from domain.schemas import has_control_characters
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+CONTROL_MESSAGE = "Remove control characters from this text."
+UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's words for undecodable bodies
 TYPE_BASE = "urn:peer-support:problem:"
 TITLES = {
     400: "Bad request",
@@ -77,14 +81,20 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 def validation_errors(error: RequestValidationError) -> list[FieldError]:
     return [
-        FieldError(field=_field_name(tuple(item["loc"])), message=_message(item))
+        FieldError(
+            # A JSON syntax error is located at a character offset, not at a field.
+            field="body" if item.get("type") == "json_invalid" else _field_name(tuple(item["loc"])),
+            message=_message(item),
+        )
         for item in error.errors()
     ]
 
 
 def _message(item: dict[str, Any]) -> str:
+    if item.get("type") == "json_invalid":
+        return "The body is not valid JSON."
     if item.get("type") == "extra_forbidden":
-        return "This field is not accepted."
+        return "This field is not accepted." if item["loc"][0] == "body" else "Unknown parameter."
     return str(item.get("msg", "Invalid value.")).removeprefix("Value error, ")
 
 
@@ -106,6 +116,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == UNPARSABLE_BODY:
+            message = "The body is not valid JSON (or not UTF-8)."
+            return problem_response(
+                422, message, errors=[FieldError(field="body", message=message)]
+            )
         detail = (
             error.detail if isinstance(error.detail, str) else TITLES.get(error.status_code, "")
         )
@@ -114,8 +129,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": TITLES[status], "content": {PROBLEM_MEDIA_TYPE: {}}}
-    for status in TITLES
+    status: {"model": Problem, "description": TITLES[status]} for status in TITLES
 }
 
 
@@ -148,3 +162,37 @@ class TooLargeAsProblem:
                 await problem_response(413, detail)(scope, receive, send)
 
         await self.app(scope, receive, send_problem_for_413)
+
+
+def _query_names(dependant: Dependant) -> list[str]:
+    names = [param.alias for param in dependant.query_params]
+    for sub in dependant.dependencies:
+        names.extend(_query_names(sub))
+    return names
+
+
+def check_query_parameters(request: Request) -> None:
+    """Unknown query parameters are refused like unknown body fields, so a misspelt filter
+    (`?profesion=nurse`) never silently returns everything; control characters are refused
+    as in bodies."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = set(_query_names(dependant))
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"type": "extra_forbidden", "loc": ("query", name), "msg": "", "input": None}
+                for name in unknown
+            ]
+        )
+    garbled = sorted(k for k, v in request.query_params.multi_items() if has_control_characters(v))
+    if garbled:
+        raise RequestValidationError(
+            [
+                {"type": "value_error", "loc": ("query", name), "msg": CONTROL_MESSAGE}
+                for name in garbled
+            ]
+        )

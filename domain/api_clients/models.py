@@ -3,11 +3,12 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import ApiScope
 from domain.columns import code_column, timestamp_column, utcnow
+from domain.schemas import InputSchema
 
 
 class ApiClient(SQLModel, table=True):
@@ -47,16 +48,19 @@ class ApiClientScope(SQLModel, table=True):
     scope: ApiScope = Field(sa_column=code_column(ApiScope, primary_key=True))
 
 
-class ApiClientCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ApiClientCreate(InputSchema):
     name: str = Field(min_length=1, max_length=120)
     scopes: list[ApiScope] = Field(min_length=1)
 
+    @field_validator("name")
+    @classmethod
+    def strip_name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the name cannot be blank")
+        return value.strip()
 
-class ApiClientUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
+class ApiClientUpdate(InputSchema):
     scopes: list[ApiScope] = Field(min_length=1)
 
 

@@ -52,11 +52,15 @@ class GrantedToken:
 def _slow_down_if_needed(session: Session, *, account: str, ip: str) -> None:
     wait = retry_after_seconds(session, account=account, ip=ip)
     if wait:
-        who = Actor(audit_label=f"account:{account.strip().lower()[:90]}", ip=ip)
-        _audit_token(session, who, "throttled", "account", None)
+        _audit_token(session, _account_actor(account, ip), "throttled", "account", None)
         raise TokenRefused(
             "slow_down", f"Too many failed attempts; try again in {wait} s.", retry_after=wait
         )
+
+
+def _account_actor(account: str, ip: str) -> Actor:
+    """Whoever tried this account name (an email or a client id) before it is known to be valid."""
+    return Actor(audit_label=f"account:{account.strip().lower()[:90]}", ip=ip)
 
 
 def _grant(issuer: TokenIssuer, subject: str, scopes: frozenset[str]) -> GrantedToken:
@@ -96,6 +100,7 @@ def grant_password(
     user = authenticate(session=session, email=email, password=password, ip=ip)
     if user is None:
         record_failure(session, account=email, ip=ip)
+        _audit_token(session, _account_actor(email, ip), "failure", "user", None)
         raise TokenRefused("invalid_grant", "The email or password is not right.")
     clear_failures(session, account=email)
     actor = Actor.for_user(_id(user), user.roles, ip=ip)
@@ -119,7 +124,12 @@ def grant_client_credentials(
         record_failure(session, account=client_id, ip=ip)
         _audit_token(session, anonymous, "failure", "api_client", None)
         raise TokenRefused("invalid_client", "The client id or secret is not right.")
-    scopes = _granted_scopes(client, requested_scope)
+    try:
+        scopes = _granted_scopes(client, requested_scope)
+    except TokenRefused:
+        refused = Actor.for_api_client(_id(client), frozenset(), ip=ip)
+        _audit_token(session, refused, "failure", "api_client", client.id)
+        raise
     actor = Actor.for_api_client(_id(client), frozenset(scopes), ip=ip)
     _audit_token(session, actor, "success", "api_client", client.id)
     return _grant(issuer, f"client:{client.id}", frozenset(scopes))

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, field_validator
+from pydantic import StrictBool, field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import (
@@ -26,6 +26,8 @@ from domain.codes import (
     SupportType,
 )
 from domain.columns import code_column, timestamp_column, utc_today, utcnow
+from domain.schemas import InputSchema
+from domain.types import IsoDate, RowId
 
 MAX_RESOURCES_SHARED = 20
 CHILD_KWARGS: dict[str, Any] = {"cascade": "all, delete-orphan", "lazy": "selectin"}
@@ -106,12 +108,10 @@ def _no_duplicates(values: list[Any] | None) -> list[Any] | None:
     return values
 
 
-class EncounterFields(SQLModel):
+class EncounterFields(InputSchema):
     """What a supporter records; `interprofessional` is derived and never accepted."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    occurred_on: date = Field(default_factory=utc_today)
+    occurred_on: IsoDate = Field(default_factory=utc_today)
     setting: EncounterSetting
     initiated_by: InitiatedBy = InitiatedBy.supporter_approach
     modality: Modality = Modality.in_person
@@ -122,10 +122,10 @@ class EncounterFields(SQLModel):
     elements: list[SupportElement] = Field(min_length=1)
     support_types: list[SupportType] = Field(min_length=1)
     flow_steps: list[FlowStep] = Field(default_factory=list)
-    resources_shared: list[int] = Field(default_factory=list, max_length=MAX_RESOURCES_SHARED)
+    resources_shared: list[RowId] = Field(default_factory=list, max_length=MAX_RESOURCES_SHARED)
     escalation: Escalation = Escalation.none
     follow_up: FollowUp = FollowUp.none
-    supporter_needs_debrief: bool = False
+    supporter_needs_debrief: StrictBool = False
 
     _unique = field_validator(
         "stressors", "elements", "support_types", "flow_steps", "resources_shared"
@@ -136,10 +136,8 @@ class EncounterCreate(EncounterFields):
     pass
 
 
-class EncounterUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    occurred_on: date | None = None
+class EncounterUpdate(InputSchema):
+    occurred_on: IsoDate | None = None
     setting: EncounterSetting | None = None
     initiated_by: InitiatedBy | None = None
     modality: Modality | None = None
@@ -150,10 +148,10 @@ class EncounterUpdate(SQLModel):
     elements: list[SupportElement] | None = Field(default=None, min_length=1)
     support_types: list[SupportType] | None = Field(default=None, min_length=1)
     flow_steps: list[FlowStep] | None = None
-    resources_shared: list[int] | None = Field(default=None, max_length=MAX_RESOURCES_SHARED)
+    resources_shared: list[RowId] | None = Field(default=None, max_length=MAX_RESOURCES_SHARED)
     escalation: Escalation | None = None
     follow_up: FollowUp | None = None
-    supporter_needs_debrief: bool | None = None
+    supporter_needs_debrief: StrictBool | None = None
 
     _unique = field_validator(
         "stressors", "elements", "support_types", "flow_steps", "resources_shared"

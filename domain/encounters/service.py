@@ -132,12 +132,19 @@ def _set_children(encounter: Encounter, values: dict[str, Any]) -> None:
 
 
 def _own_encounter(session: Session, actor: Actor, encounter_id: int) -> Encounter:
-    """The actor's own encounter; anyone else's is "not found", never "forbidden"."""
+    """The actor's own encounter; another supporter's is "not found", never "forbidden".
+    Callers who never see encounter rows (report viewers, API clients) are refused outright, and
+    coordinators, who read every encounter, may not change one they did not log."""
     supporter = supporter_of_user(session, actor.user_id)
+    manager = actor.has_any_role(*PROGRAM_MANAGERS)
+    if supporter is None and not manager:
+        raise PermissionDenied("Only peer supporters and coordinators see encounters.")
     encounter = session.get(Encounter, encounter_id)
-    if encounter is None or supporter is None or encounter.supporter_id != supporter.id:
-        raise NotFound(f"There is no encounter {encounter_id} in your log.")
-    return encounter
+    if encounter is not None and supporter is not None and encounter.supporter_id == supporter.id:
+        return encounter
+    if encounter is not None and manager:
+        raise PermissionDenied("Only the supporter who logged an encounter may change it.")
+    raise NotFound(f"There is no encounter {encounter_id} in your log.")
 
 
 def get_encounter(*, session: Session, actor: Actor, encounter_id: int) -> Encounter:

@@ -1,10 +1,11 @@
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from domain.codes import OrgUnitKind
 from domain.columns import code_column, timestamp_column, utcnow
+from domain.schemas import InputSchema
+from domain.types import RowId
 
 
 class OrgUnit(SQLModel, table=True):
@@ -17,20 +18,16 @@ class OrgUnit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
-class OrgUnitCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class OrgUnitCreate(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     kind: OrgUnitKind
-    parent_id: int | None = None
+    parent_id: RowId | None = None
 
 
-class OrgUnitUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class OrgUnitUpdate(InputSchema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: OrgUnitKind | None = None
-    parent_id: int | None = None
+    parent_id: RowId | None = None
 
 
 class OrgUnitPublic(SQLModel):

@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from pydantic import ConfigDict, field_validator
+from pydantic import StrictBool, field_validator
 from sqlmodel import Field, SQLModel
 
 from domain.columns import timestamp_column, utcnow
+from domain.schemas import InputSchema
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
 
@@ -15,9 +16,7 @@ class Profession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
-class ProfessionCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ProfessionCreate(InputSchema):
     code: str = Field(
         schema_extra={"pattern": CODE_PATTERN}, description="lower_snake_case, unique"
     )
@@ -31,11 +30,9 @@ class ProfessionCreate(SQLModel):
         return value.strip()
 
 
-class ProfessionUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ProfessionUpdate(InputSchema):
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class ProfessionPublic(SQLModel):

@@ -1,10 +1,11 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, field_validator
+from pydantic import StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
 from domain.columns import timestamp_column, utcnow
+from domain.schemas import InputSchema
 
 SETTINGS_ROW_ID = 1
 DEFAULT_PROGRAM_NAME = "ONE 2 ONE 2 CARE"
@@ -35,16 +36,14 @@ class ProgramSettings(SQLModel, table=True):
     __table_args__ = (sa.CheckConstraint(f"id = {SETTINGS_ROW_ID}", name="ck_single_row"),)
 
 
-class ProgramSettingsUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ProgramSettingsUpdate(InputSchema):
     program_name: str | None = Field(default=None, min_length=1, max_length=120)
-    small_cell_threshold: int | None = Field(default=None, ge=2, le=100)
-    default_monthly_cap: int | None = Field(default=None, ge=1, le=60)
-    refresher_missed_sessions: int | None = Field(default=None, ge=1, le=24)
+    small_cell_threshold: StrictInt | None = Field(default=None, ge=2, le=100)
+    default_monthly_cap: StrictInt | None = Field(default=None, ge=1, le=60)
+    refresher_missed_sessions: StrictInt | None = Field(default=None, ge=1, le=24)
     embed_origins: list[str] | None = Field(default=None, max_length=50)
-    session_idle_minutes: int | None = Field(default=None, ge=5, le=240)
-    session_absolute_hours: int | None = Field(default=None, ge=1, le=24)
+    session_idle_minutes: StrictInt | None = Field(default=None, ge=5, le=240)
+    session_absolute_hours: StrictInt | None = Field(default=None, ge=1, le=24)
 
     @field_validator("embed_origins")
     @classmethod

@@ -13,6 +13,8 @@ from typing import Any
 from pydantic import AliasChoices, ConfigDict, ValidationInfo, field_validator
 from sqlmodel import Field, SQLModel
 
+from domain.schemas import InputSchema
+
 MAX_SPAN_MONTHS = 36
 MONTH_PATTERN = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
 
@@ -73,12 +75,10 @@ def _accepts(*names: str) -> dict[str, Any]:
     return {"validation_alias": AliasChoices(*names)}
 
 
-class ReportQuery(SQLModel):
+class ReportQuery(InputSchema):
     """`from` and `to` are inclusive calendar months: suppressed audiences never get day ranges.
 
     For `period=quarter` both ends widen to whole calendar quarters; the answer says which."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     # The API's query string says `from` and `to`; Python code says `from_month` and `to_month`.
     from_month: str = Field(

@@ -1,11 +1,13 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, HttpUrl, field_validator
+from pydantic import EmailStr, HttpUrl, StrictBool, field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import Cost, ResourceCategory
 from domain.columns import code_column, timestamp_column, utcnow
+from domain.schemas import InputSchema
+from domain.types import IsoDate
 
 REVIEW_INTERVAL_MONTHS = 12
 PHONE_PATTERN = r"^[0-9A-Za-z +().\-]{2,40}$"
@@ -53,9 +55,7 @@ class ResourceAudience(SQLModel, table=True):
     )
 
 
-class ResourceFields(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ResourceFields(InputSchema):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     category: ResourceCategory
@@ -66,11 +66,11 @@ class ResourceFields(SQLModel):
     email: EmailStr | None = None
     location: str | None = Field(default=None, max_length=300)
     hours: str | None = Field(default=None, max_length=200)
-    available_24_7: bool = False
-    confidential: bool = False
+    available_24_7: StrictBool = False
+    confidential: StrictBool = False
     cost: Cost | None = None
-    published: bool = False
-    last_reviewed_on: date | None = None
+    published: StrictBool = False
+    last_reviewed_on: IsoDate | None = None
 
     @field_validator("title")
     @classmethod
@@ -84,9 +84,7 @@ class ResourceCreate(ResourceFields):
     pass
 
 
-class ResourceUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ResourceUpdate(InputSchema):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
     category: ResourceCategory | None = None
@@ -97,11 +95,11 @@ class ResourceUpdate(SQLModel):
     email: EmailStr | None = None
     location: str | None = Field(default=None, max_length=300)
     hours: str | None = Field(default=None, max_length=200)
-    available_24_7: bool | None = None
-    confidential: bool | None = None
+    available_24_7: StrictBool | None = None
+    confidential: StrictBool | None = None
     cost: Cost | None = None
-    published: bool | None = None
-    last_reviewed_on: date | None = None
+    published: StrictBool | None = None
+    last_reviewed_on: IsoDate | None = None
 
 
 class ResourcePublic(SQLModel):

@@ -100,8 +100,9 @@ def list_resources(
 
 def get_resource(*, session: Session, actor: Actor | None, resource_id: int) -> Resource:
     resource = session.get(Resource, resource_id)
-    may_see_drafts = actor is not None and may(
-        actor, *RESOURCE_MANAGERS, scope=ApiScope.resources_read
+    may_see_drafts = actor is not None and (
+        may(actor, *RESOURCE_MANAGERS, scope=ApiScope.resources_read)
+        or actor.has_scope(ApiScope.resources_write)  # writers edit the drafts they add
     )
     if resource is None or (not resource.published and not may_see_drafts):
         raise NotFound(f"There is no resource {resource_id}.")

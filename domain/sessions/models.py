@@ -5,11 +5,13 @@ Named `ProgramSession` in code so it is never confused with a database session."
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, field_validator
+from pydantic import StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
 from domain.codes import AttendanceStatus, SessionKind
 from domain.columns import code_column, timestamp_column, utcnow
+from domain.schemas import InputSchema
+from domain.types import IsoDateTime, RowId
 
 MAX_DURATION_MINUTES = 8 * 60
 
@@ -48,28 +50,24 @@ def _require_aware(value: datetime | None) -> datetime | None:
     return value
 
 
-class ProgramSessionCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ProgramSessionCreate(InputSchema):
     kind: SessionKind
-    starts_at: datetime
-    duration_minutes: int = Field(default=60, ge=5, le=MAX_DURATION_MINUTES)
+    starts_at: IsoDateTime
+    duration_minutes: StrictInt = Field(default=60, ge=5, le=MAX_DURATION_MINUTES)
     topic: str = Field(min_length=1, max_length=200)
     location: str = Field(default="", max_length=300)
-    facilitator_id: int | None = None
+    facilitator_id: RowId | None = None
 
     _aware = field_validator("starts_at")(_require_aware)
 
 
-class ProgramSessionUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class ProgramSessionUpdate(InputSchema):
     kind: SessionKind | None = None
-    starts_at: datetime | None = None
-    duration_minutes: int | None = Field(default=None, ge=5, le=MAX_DURATION_MINUTES)
+    starts_at: IsoDateTime | None = None
+    duration_minutes: StrictInt | None = Field(default=None, ge=5, le=MAX_DURATION_MINUTES)
     topic: str | None = Field(default=None, min_length=1, max_length=200)
     location: str | None = Field(default=None, max_length=300)
-    facilitator_id: int | None = None
+    facilitator_id: RowId | None = None
 
     _aware = field_validator("starts_at")(_require_aware)
 
@@ -84,7 +82,5 @@ class ProgramSessionPublic(SQLModel):
     facilitator_id: int | None
 
 
-class AttendanceUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class AttendanceUpdate(InputSchema):
     status: AttendanceStatus

@@ -54,6 +54,11 @@ def list_program_sessions(
 
 def get_program_session(*, session: Session, actor: Actor, session_id: int) -> ProgramSession:
     require_role(actor, *SESSION_READERS, to="see program sessions", scope=ApiScope.sessions_read)
+    return _find_session(session, session_id)
+
+
+def _find_session(session: Session, session_id: int) -> ProgramSession:
+    """For callers already allowed to manage sessions (sessions:write needs no read scope)."""
     found = session.get(ProgramSession, session_id)
     if found is None:
         raise NotFound(f"There is no session {session_id}.")
@@ -83,7 +88,7 @@ def update_program_session(
     *, session: Session, actor: Actor, session_id: int, data: ProgramSessionUpdate
 ) -> ProgramSession:
     require_role(actor, *PROGRAM_MANAGERS, to="change sessions", scope=ApiScope.sessions_write)
-    found = get_program_session(session=session, actor=actor, session_id=session_id)
+    found = _find_session(session, session_id)
     changes = changes_of(data, nullable=frozenset({"facilitator_id"}))
     if "facilitator_id" in changes:
         _require_facilitator(session, changes["facilitator_id"])
@@ -96,7 +101,7 @@ def update_program_session(
 
 def delete_program_session(*, session: Session, actor: Actor, session_id: int) -> None:
     require_role(actor, *PROGRAM_MANAGERS, to="cancel sessions", scope=ApiScope.sessions_write)
-    found = get_program_session(session=session, actor=actor, session_id=session_id)
+    found = _find_session(session, session_id)
     affected = list(
         session.exec(select(Supporter).join(Attendance).where(Attendance.session_id == session_id))
     )
@@ -110,8 +115,10 @@ def record_attendance(
     *, session: Session, actor: Actor, session_id: int, supporter_id: int, data: AttendanceUpdate
 ) -> Attendance:
     require_role(actor, *PROGRAM_MANAGERS, to="record attendance", scope=ApiScope.sessions_write)
-    program_session = get_program_session(session=session, actor=actor, session_id=session_id)
-    supporter = get_supporter(session=session, actor=actor, supporter_id=supporter_id)
+    program_session = _find_session(session, session_id)
+    supporter = session.get(Supporter, supporter_id)
+    if supporter is None:
+        raise NotFound(f"There is no supporter {supporter_id}.")
     if data.status != "invited" and program_session.starts_at > utcnow():
         raise InvalidInput(
             "Attendance is recorded once the session has started; until then it is 'invited'.",

@@ -1,10 +1,12 @@
 from datetime import date, datetime
 
-from pydantic import ConfigDict
+from pydantic import StrictBool, StrictInt
 from sqlmodel import Field, SQLModel
 
 from domain.codes import SupporterStatus
 from domain.columns import code_column, timestamp_column, utcnow
+from domain.schemas import InputSchema
+from domain.types import IsoDate, RowId
 
 MAX_MONTHLY_CAP = 60
 
@@ -27,29 +29,25 @@ class Supporter(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 
-class SupporterCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    user_id: int
+class SupporterCreate(InputSchema):
+    user_id: RowId
     profession_code: str = Field(max_length=60)
-    org_unit_id: int | None = None
+    org_unit_id: RowId | None = None
     status: SupporterStatus = SupporterStatus.candidate
-    trained_on: date | None = None
-    max_encounters_per_month: int | None = Field(default=None, ge=1, le=MAX_MONTHLY_CAP)
+    trained_on: IsoDate | None = None
+    max_encounters_per_month: StrictInt | None = Field(default=None, ge=1, le=MAX_MONTHLY_CAP)
 
 
-class SupporterUpdate(SQLModel):
+class SupporterUpdate(InputSchema):
     """Coordinators may change every field; a supporter only their own `available`."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
     profession_code: str | None = Field(default=None, max_length=60)
-    org_unit_id: int | None = None
+    org_unit_id: RowId | None = None
     status: SupporterStatus | None = None
-    trained_on: date | None = None
-    max_encounters_per_month: int | None = Field(default=None, ge=1, le=MAX_MONTHLY_CAP)
-    available: bool | None = None
-    needs_refresher: bool | None = None
+    trained_on: IsoDate | None = None
+    max_encounters_per_month: StrictInt | None = Field(default=None, ge=1, le=MAX_MONTHLY_CAP)
+    available: StrictBool | None = None
+    needs_refresher: StrictBool | None = None
 
 
 class SupporterPublic(SQLModel):

@@ -14,7 +14,7 @@ from domain.changes import changes_of
 from domain.codes import ApiScope, AttendanceStatus, Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
 from domain.encounters.models import Encounter
-from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from domain.org_units.service import require_org_unit
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.professions.service import require_active_profession
@@ -116,11 +116,14 @@ def _check_status_and_training(status: SupporterStatus, trained_on: date | None)
 def update_supporter(
     *, session: Session, actor: Actor, supporter_id: int, data: SupporterUpdate
 ) -> Supporter:
-    supporter = get_supporter(session=session, actor=actor, supporter_id=supporter_id)
-    changes = changes_of(data, nullable=frozenset({"org_unit_id", "trained_on"}))
     manager = may(actor, *PROGRAM_MANAGERS, scope=ApiScope.roster_write)
-    if not manager and not SELF_EDITABLE_FIELDS.issuperset(changes):
-        raise RuleViolation("You can change only your own availability; ask a coordinator.")
+    supporter = session.get(Supporter, supporter_id)
+    if supporter is None or not (manager or _may_read(actor, supporter)):
+        raise NotFound(f"There is no supporter {supporter_id}.")
+    changes = changes_of(data, nullable=frozenset({"org_unit_id", "trained_on"}))
+    own = actor.user_id is not None and supporter.user_id == actor.user_id
+    if not manager and not (own and SELF_EDITABLE_FIELDS.issuperset(changes)):
+        raise PermissionDenied("You can change only your own availability; ask a coordinator.")
     if "profession_code" in changes:
         require_active_profession(session, changes["profession_code"], field="profession_code")
     if "org_unit_id" in changes:
@@ -150,7 +153,7 @@ def require_logging_supporter(session: Session, actor: Actor) -> Supporter:
     """The actor's own profile, if it may log encounters: active and trained."""
     supporter = supporter_of_user(session, actor.user_id)
     if supporter is None or not actor.has_any_role(Role.supporter):
-        raise RuleViolation("Only peer supporters log encounters; ask a coordinator to add you.")
+        raise PermissionDenied("Only peer supporters log encounters; ask a coordinator to add you.")
     if supporter.status != SupporterStatus.active:
         raise RuleViolation(
             f"Your supporter status is {supporter.status.value}: only active supporters log "

@@ -1,11 +1,12 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr, field_validator
+from pydantic import EmailStr, StrictBool, field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import Role
 from domain.columns import code_column, timestamp_column, utcnow
+from domain.schemas import InputSchema
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
@@ -63,9 +64,7 @@ def _normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
-class UserCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class UserCreate(InputSchema):
     email: EmailStr
     display_name: str = Field(min_length=1, max_length=200)
     roles: list[Role] = Field(min_length=1)
@@ -86,12 +85,10 @@ class UserCreate(SQLModel):
         return value.strip()
 
 
-class UserUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
+class UserUpdate(InputSchema):
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     roles: list[Role] | None = Field(default=None, min_length=1)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class UserPublic(SQLModel):

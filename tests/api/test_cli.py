@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from api import cli
+from api.app import create_app
+from domain.settings import Settings
 
 BAD_INPUT = [
     ([], "the following arguments are required: COMMAND"),
@@ -164,3 +167,39 @@ def test_demo_loads_a_program_and_prints_four_sign_ins(
     code, _, err = run(capsys, "demo")
     assert_one_line_error(code, err, "--force")
     assert run(capsys, "demo", "--force")[0] == 0
+
+
+def test_create_api_client_prints_a_secret_that_authenticates(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    run(capsys, "migrate")
+    code, out, _ = run(capsys, "create-api-client", "--name", "HR warehouse",
+                       "--scope", "roster:read", "--scope", "reports:read")  # fmt: skip
+    assert code == 0
+    assert "with scopes: reports:read roster:read" in out
+    client_id = out.split("client_id:")[1].split()[0]
+    secret = out.split("client_secret:")[1].split()[0]
+    settings = Settings(_env_file=None, environment="test", database_url=f"sqlite:///{database}",
+                        var_dir=database.parent)  # fmt: skip
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as app:
+        form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+        response = app.post("/api/v1/auth/token", data=form)
+    assert response.status_code == 200, response.text
+    assert response.json()["scope"] == "reports:read roster:read"
+
+
+def test_create_api_client_refusals_are_one_line(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    run(capsys, "migrate")
+    assert run(capsys, "create-api-client", "--help")[0] == 0
+    code, _, err = run(capsys, "create-api-client", "--name", "HR", "--scope", "encounters:read")
+    assert_one_line_error(code, err, "invalid choice: 'encounters:read'")
+    code, _, err = run(capsys, "create-api-client", "--name", "HR")
+    assert_one_line_error(code, err, "--scope")
+    for empty in ("", "   "):
+        code, _, err = run(capsys, "create-api-client", "--name", empty, "--scope", "reports:read")
+        assert_one_line_error(code, err, "--name")
+    assert run(capsys, "create-api-client", "--name", "HR", "--scope", "reports:read")[0] == 0
+    code, _, err = run(capsys, "create-api-client", "--name", " HR ", "--scope", "roster:read")
+    assert_one_line_error(code, err, "exists already")

@@ -101,13 +101,13 @@ def test_a_user_without_a_supporter_profile_cannot_log_encounters(
     user = make_user(db, roles=actor_roles)
     assert user.id is not None
     actor = Actor.for_user(user.id, user.roles)
-    with pytest.raises(RuleViolation, match="Only peer supporters log encounters"):
+    with pytest.raises(PermissionDenied, match="Only peer supporters log encounters"):
         log_encounter(session=db, actor=actor, data=encounter_data())
 
 
 def test_a_profile_without_the_supporter_role_cannot_log_encounters(db: Session) -> None:
     supporter = make_supporter(db, user=make_user(db, roles=(Role.coordinator,)))
-    with pytest.raises(RuleViolation, match="Only peer supporters"):
+    with pytest.raises(PermissionDenied, match="Only peer supporters"):
         log(db, supporter)
 
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from domain.actors import Actor
 from domain.codes import Role, SupporterStatus
 from domain.columns import utcnow
-from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.pagination import PageRequest
 from domain.program_settings.models import ProgramSettingsUpdate
 from domain.program_settings.service import update_program_settings
@@ -221,7 +221,7 @@ def test_a_supporter_changes_nothing_else_on_their_profile(
     db: Session, values: dict[str, object]
 ) -> None:
     supporter = make_supporter(db)
-    with pytest.raises(RuleViolation, match="only your own availability"):
+    with pytest.raises(PermissionDenied, match="only your own availability"):
         change(db, supporter_actor(db, supporter), supporter.id, **values)
     assert supporter.status == SupporterStatus.active
 

@@ -24,9 +24,10 @@ from domain.api_clients.service import (
     revoke_api_client,
     update_api_client,
 )
+from domain.types import MAX_ROW_ID
 
 router = APIRouter(tags=["api clients"])
-IdPath = Annotated[int, Path(ge=1)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def client_public(client: ApiClient) -> ApiClientPublic:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from api.deps import SessionDep, client_ip
 from api.v1.deps import TokenIssuerDep
 from domain.auth.service import TokenRefused, grant_client_credentials, grant_password
+from domain.schemas import has_control_characters
 
 router = APIRouter(tags=["auth"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -87,7 +88,10 @@ def token(
 ) -> JSONResponse:
     ip = client_ip(request) or "unknown"
     basic = basic_credentials(request)
+    sent = (grant_type, username, password, client_id, client_secret, scope, *(basic or ()))
     try:
+        if any(value and has_control_characters(value) for value in sent):
+            raise TokenRefused("invalid_request", "Remove control characters from the fields.")
         if grant_type == "password":
             if not username or not password:
                 raise TokenRefused("invalid_request", "Send username and password.")

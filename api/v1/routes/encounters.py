@@ -3,7 +3,6 @@ coordinators list all, de-identified. API clients never see encounter rows."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -23,9 +22,10 @@ from domain.encounters.service import (
     to_public,
     update_encounter,
 )
+from domain.types import MAX_ROW_ID, IsoDate
 
 router = APIRouter(tags=["encounters"])
-IdPath = Annotated[int, Path(ge=1)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 class EncounterLogged(EncounterPublic):
@@ -75,8 +75,8 @@ def list_encounters_route(
     page: PageDep,
     request: Request,
     response: Response,
-    occurred_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    occurred_before: Annotated[dt.date | None, Query(alias="before")] = None,
+    occurred_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    occurred_before: Annotated[IsoDate | None, Query(alias="before")] = None,
 ) -> PageOut[EncounterPublic]:
     filters = EncounterFilters(occurred_from=occurred_from, occurred_before=occurred_before)
     result = list_encounters(session=session, actor=actor, filters=filters, page=page)

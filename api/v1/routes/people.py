@@ -21,11 +21,12 @@ from domain.supporters.service import (
     list_supporters,
     update_supporter,
 )
+from domain.types import MAX_ROW_ID
 from domain.users.models import User, UserCreate, UserPublic, UserUpdate
 from domain.users.service import create_user, get_user, list_users, update_user
 
 router = APIRouter()
-IdPath = Annotated[int, Path(ge=1)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def user_public(user: User) -> UserPublic:
@@ -113,7 +114,7 @@ def list_supporters_route(
     request: Request,
     response: Response,
     profession: Annotated[str | None, Query(max_length=60)] = None,
-    org_unit: Annotated[int | None, Query(ge=1)] = None,
+    org_unit: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     status: SupporterStatus | None = None,
 ) -> PageOut[SupporterPublic]:
     filters = SupporterFilters(profession_code=profession, org_unit_id=org_unit, status=status)

@@ -25,6 +25,7 @@ from domain.professions.models import (
     ProfessionUpdate,
 )
 from domain.professions.service import create_profession, page_professions, update_profession
+from domain.types import MAX_ROW_ID
 
 router = APIRouter()
 CodePath = Annotated[str, Path(max_length=60, pattern=CODE_PATTERN)]
@@ -106,7 +107,9 @@ def list_org_units_route(
     responses=errors(401, 404, 422),
 )
 def read_org_unit_route(
-    _actor: CurrentActor, session: SessionDep, org_unit_id: Annotated[int, Path(ge=1)]
+    _actor: CurrentActor,
+    session: SessionDep,
+    org_unit_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
 ) -> OrgUnitPublic:
     unit = get_org_unit(session=session, org_unit_id=org_unit_id)
     return OrgUnitPublic.model_validate(unit, from_attributes=True)
@@ -137,7 +140,7 @@ def create_org_unit_route(
 def update_org_unit_route(
     actor: CurrentActor,
     session: SessionDep,
-    org_unit_id: Annotated[int, Path(ge=1)],
+    org_unit_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
     data: OrgUnitUpdate,
 ) -> OrgUnitPublic:
     unit = update_org_unit(session=session, actor=actor, org_unit_id=org_unit_id, data=data)

@@ -24,9 +24,10 @@ from domain.resources.service import (
     to_public,
     update_resource,
 )
+from domain.types import MAX_ROW_ID
 
 router = APIRouter()
-IdPath = Annotated[int, Path(ge=1)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 AudienceQuery = Annotated[str | None, Query(max_length=60, description="a profession code")]
 TextQuery = Annotated[str | None, Query(max_length=100, description="words in title or text")]
 DIRECTORY_CACHE = "public, max-age=300"

@@ -29,9 +29,10 @@ from domain.sessions.service import (
     record_attendance,
     update_program_session,
 )
+from domain.types import MAX_ROW_ID, IsoDate
 
 router = APIRouter(tags=["sessions"])
-IdPath = Annotated[int, Path(ge=1)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 class AttendancePublic(BaseModel):
@@ -62,8 +63,8 @@ def list_sessions_route(
     request: Request,
     response: Response,
     kind: SessionKind | None = None,
-    starts_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    starts_before: Annotated[dt.date | None, Query(alias="to")] = None,
+    starts_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    starts_before: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> PageOut[ProgramSessionPublic]:
     filters = SessionFilters(
         kind=kind, starts_from=_start_of(starts_from), starts_before=_start_of(starts_before)

@@ -70,7 +70,7 @@ class EveryoneToken:
         data: str,
         context: schemathesis.AuthContext,  # noqa: ARG002
     ) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": data}
+        case.headers["Authorization"] = data
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from domain.auth.tokens import development_key_ring, key_ring_from_files
 from domain.db import engine_for
 from domain.settings import Settings, get_settings
 from web.errors import install_page_error_handlers
-from web.pages import router as pages_router
+from web.pages.public import router as public_pages
+from web.pages.supporter import router as supporter_pages
 from web.rendering import STATIC_DIR
 
 APP_TITLE = "Peer Support"
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = create_v1_app(engine=app.state.engine, settings=settings, issuer=app.state.token_issuer)
     app.state.api_v1 = v1
     app.mount("/api/v1", TooLargeAsProblem(v1))
-    app.include_router(pages_router)
+    app.include_router(public_pages)
+    app.include_router(supporter_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)

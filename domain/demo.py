@@ -46,6 +46,7 @@ from domain.codes import (
     SupportType,
 )
 from domain.columns import utc_today, utcnow
+from domain.debriefs.models import DebriefRequest
 from domain.encounters.models import (
     Encounter,
     EncounterCreate,
@@ -70,6 +71,7 @@ from domain.supporters.models import Supporter
 from domain.supporters.service import month_bounds, monthly_workload, refresh_needs_refresher
 from domain.users.models import User, UserCreate, UserRole
 from domain.users.service import create_user
+from domain.web_sessions.models import PasswordLink, WebSession
 
 T = TypeVar("T")
 
@@ -370,7 +372,8 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
 PROGRAM_TABLES = (User, Supporter, OrgUnit, ProgramSession, Encounter)
 DELETION_ORDER = (
     EncounterStressor, EncounterElement, EncounterSupportType, EncounterFlowStep,
-    EncounterResource, Encounter, Attendance, ProgramSession, Supporter, UserRole, User,
+    EncounterResource, Encounter, Attendance, ProgramSession, DebriefRequest, Supporter,
+    WebSession, PasswordLink, UserRole, User,
 )  # fmt: skip
 
 

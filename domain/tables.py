@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from domain.api_clients.models import ApiClient, ApiClientScope
 from domain.audit.models import AuditEvent
 from domain.auth.throttle import AuthFailure
+from domain.debriefs.models import DebriefRequest
 from domain.encounters.models import (
     Encounter,
     EncounterElement,
@@ -21,6 +22,7 @@ from domain.resources.models import Resource, ResourceAudience
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
 from domain.users.models import SetupToken, User, UserRole
+from domain.web_sessions.models import PasswordLink, WebSession
 
 metadata = SQLModel.metadata
 
@@ -30,6 +32,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "AuthFailure",
+    "DebriefRequest",
     "Encounter",
     "EncounterElement",
     "EncounterFlowStep",
@@ -38,6 +41,7 @@ __all__ = [
     "EncounterSupportType",
     "IdempotencyRecord",
     "OrgUnit",
+    "PasswordLink",
     "Profession",
     "ProgramSession",
     "ProgramSettings",
@@ -47,5 +51,6 @@ __all__ = [
     "Supporter",
     "User",
     "UserRole",
+    "WebSession",
     "metadata",
 ]

@@ -1,20 +1,58 @@
-"""Turning a submitted form into a domain schema, with messages a person can act on."""
+"""Submitted forms: reading them, turning them into domain schemas, and messages a person can
+act on."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
+MAX_FORM_FIELDS = 200
 
 FRIENDLY_MESSAGES = {
     "missing": "Fill this in.",
-    "string_too_short": "This is too short.",
-    "value_error": "Check this value.",
+    "too_short": "Choose at least one.",
+    "enum": "Choose one of the options.",
+    "literal_error": "Choose one of the options.",
+    "int_parsing": "Enter a whole number.",
+    "date_from_datetime_parsing": "Enter a date.",
+    "date_parsing": "Enter a date.",
 }
+
+
+@dataclass(frozen=True)
+class Form:
+    """A submitted form: each name with all its values (checkbox groups send several)."""
+
+    values: dict[str, list[str]]
+
+    def first(self, name: str, default: str = "") -> str:
+        found = self.values.get(name)
+        return found[0] if found else default
+
+    def all(self, name: str) -> list[str]:
+        return [value for value in self.values.get(name, []) if value != ""]
+
+
+async def read_form(request: Request) -> Form:
+    """The request's form (empty for requests without one), read once by a dependency so
+    the handlers stay synchronous."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return Form({})
+    data = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
+    values: dict[str, list[str]] = {}
+    for name, value in data.multi_items():
+        if isinstance(value, str):
+            values.setdefault(name, []).append(value)
+    return Form(values)
+
+
+FormValues = Annotated[Form, Depends(read_form)]
 
 
 def field_messages(error: ValidationError) -> dict[str, str]:

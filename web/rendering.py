@@ -1,4 +1,8 @@
-"""Rendering pages: one Jinja2 environment, code labels available to every template."""
+"""Rendering pages: one Jinja2 environment, code labels available to every template.
+
+One template per page with named blocks: an htmx request asks for a block and gets only
+that fragment; a plain request gets the whole page (jinja2-fragments). Responses say
+`Vary: HX-Request` so caches keep the two apart."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.templating import Jinja2Templates
+from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import HTMLResponse
 
 from domain.codes import label
@@ -14,10 +18,16 @@ from domain.codes import label
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 STYLESHEET = "peer-support-0.1.0.css"
+HTMX = "htmx-2.0.11.min.js"
+APP_SCRIPT = "peer-support-0.1.0.js"
 
-templates = Jinja2Templates(directory=WEB_DIR / "templates")
-templates.env.globals["label"] = label
-templates.env.globals["stylesheet"] = STYLESHEET
+templates = Jinja2Blocks(directory=WEB_DIR / "templates")
+templates.env.globals.update(label=label, stylesheet=STYLESHEET, htmx=HTMX, app_script=APP_SCRIPT)
+templates.env.filters["label"] = label
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 def render(
@@ -27,10 +37,18 @@ def render(
     *,
     status_code: int = 200,
     private: bool = False,
+    block: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """A page. `private` pages (anything personal or secret) are never stored by caches."""
-    response = templates.TemplateResponse(request, template, context or {}, status_code=status_code)
+    """A page, or for an htmx request only `block` of it. `private` pages (anything personal
+    or secret) are never stored by caches."""
+    fragment = block if block and is_htmx(request) else None
+    response = templates.TemplateResponse(
+        request, template, context or {}, status_code=status_code, block_name=fragment
+    )
+    assert isinstance(response, HTMLResponse)
     response.headers["Vary"] = "HX-Request"
     if private:
         response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers or {})
     return response

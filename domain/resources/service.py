@@ -178,3 +178,21 @@ def delete_resource(*, session: Session, actor: Actor, resource_id: int) -> None
         raise RuleViolation("This resource was shared in encounters; unpublish it instead.")
     session.delete(resource)
     session.flush()
+
+
+CRISIS_CATEGORIES = (
+    ResourceCategory.crisis_line,
+    ResourceCategory.peer_support_line,
+    ResourceCategory.eap,
+)
+
+
+def crisis_resources(session: Session) -> list[Resource]:
+    """What the crisis button shows, also to people not signed in: the published crisis lines,
+    peer support lines and the EAP, in that order."""
+    rows = session.exec(
+        select(Resource).where(
+            col(Resource.published).is_(True), col(Resource.category).in_(CRISIS_CATEGORIES)
+        )
+    )
+    return sorted(rows, key=lambda r: (CRISIS_CATEGORIES.index(r.category), r.id or 0))

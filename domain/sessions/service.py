@@ -4,7 +4,7 @@ supporter's refresher flag."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -157,3 +157,17 @@ def attendance_of_supporter(
         .order_by(col(ProgramSession.starts_at).desc())
     )
     return [(program_session, attendance) for program_session, attendance in rows]
+
+
+def upcoming_program_sessions(
+    *, session: Session, actor: Actor, limit: int = 5
+) -> list[ProgramSession]:
+    """Sessions not yet over, soonest first."""
+    require_role(actor, *SESSION_READERS, to="see program sessions", scope=ApiScope.sessions_read)
+    query = (
+        select(ProgramSession)
+        .where(col(ProgramSession.starts_at) >= utcnow() - timedelta(hours=2))
+        .order_by(col(ProgramSession.starts_at))
+        .limit(limit)
+    )
+    return list(session.exec(query))

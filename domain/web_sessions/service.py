@@ -1,0 +1,160 @@
+"""Signing in to the pages: sessions with an idle timeout and an absolute lifetime (program
+settings), rotated at sign-in, ended at sign-out; invitation links to set a password."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from domain.actors import Actor, require_role
+from domain.audit.service import record_audit_event
+from domain.auth.throttle import clear_failures, record_failure, retry_after_seconds
+from domain.codes import Role
+from domain.columns import utcnow
+from domain.errors import NotFound, RuleViolation
+from domain.program_settings.service import get_program_settings
+from domain.users.models import User
+from domain.users.service import authenticate, set_password
+from domain.web_sessions.models import PasswordLink, WebSession
+
+PASSWORD_LINK_LIFETIME = timedelta(days=3)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The cookie's token (shown once) and the session it opens."""
+
+    token: str
+    web_session: WebSession
+    user: User
+
+
+class TooManyAttempts(RuleViolation):
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(f"Too many attempts. Try again in about {minutes} min.")
+        self.retry_after = retry_after
+
+
+def sign_in(
+    session: Session, *, email: str, password: str, ip: str, previous_token: str | None
+) -> SignedIn | None:
+    """A new session for the right email and password, None otherwise. Any session the
+    browser had is ended (rotation), and repeated failures slow down like the token endpoint."""
+    wait = retry_after_seconds(session, account=email, ip=ip)
+    if wait:
+        raise TooManyAttempts(wait)
+    user = authenticate(session=session, email=email, password=password, ip=ip)
+    if user is None:
+        record_failure(session, account=email, ip=ip)
+        return None
+    clear_failures(session, account=email)
+    if previous_token:
+        end_session(session, token=previous_token)
+    return _open_session(session, user)
+
+
+def _open_session(session: Session, user: User) -> SignedIn:
+    assert user.id is not None
+    settings = get_program_settings(session)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    web_session = WebSession(
+        token_hash=_hash(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+    )
+    session.add(web_session)
+    session.flush()
+    return SignedIn(token=token, web_session=web_session, user=user)
+
+
+def resume_session(session: Session, *, token: str) -> tuple[WebSession, User] | None:
+    """The live session behind a cookie, touched now; None when unknown, idle too long, past
+    its lifetime, or its user deactivated (such a session is deleted)."""
+    found = session.exec(select(WebSession).where(WebSession.token_hash == _hash(token))).first()
+    if found is None:
+        return None
+    now = utcnow()
+    idle_limit = timedelta(minutes=get_program_settings(session).session_idle_minutes)
+    user = session.get(User, found.user_id)
+    if (
+        now >= found.expires_at
+        or now - found.last_seen_at > idle_limit
+        or not user
+        or not user.active
+    ):
+        session.delete(found)
+        session.flush()
+        return None
+    found.last_seen_at = now
+    session.add(found)
+    return found, user
+
+
+def end_session(session: Session, *, token: str) -> None:
+    session.exec(delete(WebSession).where(col(WebSession.token_hash) == _hash(token)))
+
+
+def end_all_sessions_of(session: Session, user_id: int) -> None:
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user_id))
+
+
+# Invitations: a link to set a password.
+
+
+def issue_password_link(*, session: Session, actor: Actor, user_id: int) -> str:
+    """A one-time token for the user to choose a password (admins; the CLI)."""
+    require_role(actor, Role.admin, to="invite users")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordLink(
+            token_hash=_hash(token), user_id=user_id, expires_at=utcnow() + PASSWORD_LINK_LIFETIME
+        )
+    )
+    session.flush()
+    record_audit_event(
+        session=session, actor=actor, action="user.invite", object_type="user", object_id=user_id
+    )
+    return token
+
+
+def check_password_link(session: Session, token: str) -> PasswordLink:
+    link = session.exec(select(PasswordLink).where(PasswordLink.token_hash == _hash(token))).first()
+    if link is None or link.used_at is not None or link.expires_at <= utcnow():
+        raise NotFound(
+            "This link is not valid any more (used, expired or mistyped). "
+            "Ask an admin for a new one."
+        )
+    return link
+
+
+def use_password_link(session: Session, *, token: str, password: str, ip: str | None) -> User:
+    """Set the password through the link (once); older sessions of the user end."""
+    link = check_password_link(session, token)
+    user = session.get(User, link.user_id)
+    if user is None or not user.active:
+        raise NotFound("This account is not active. Ask an admin.")
+    assert user.id is not None
+    actor = Actor.for_user(user.id, user.roles, ip=ip)
+    set_password(session=session, actor=actor, user_id=user.id, password=password)
+    link.used_at = utcnow()
+    session.add(link)
+    end_all_sessions_of(session, user.id)
+    return user

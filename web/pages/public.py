@@ -1,0 +1,159 @@
+"""Pages for everyone: home, sign-in and sign-out, crisis contacts, the first-run setup link
+and the "set your password" link."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SessionDep, client_ip
+from domain.errors import DomainError
+from domain.program_settings.service import get_program_settings
+from domain.users.models import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, UserCreate
+from domain.users.service import check_setup_token, complete_setup, user_count
+from domain.web_sessions.service import (
+    TooManyAttempts,
+    check_password_link,
+    end_session,
+    sign_in,
+    use_password_link,
+)
+from web.forms import FormValues, domain_error_messages, parse_form
+from web.pages.common import page, redirect_after_post, safe_next
+from web.pages.supporter import supporter_home
+from web.session import (
+    CheckedVisitor,
+    MaybeVisitor,
+    clear_session_cookie,
+    session_token,
+    set_session_cookie,
+)
+
+router = APIRouter(include_in_schema=False)
+SIGN_IN_FAILED = "That email and password do not match an active account."
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep, visitor: MaybeVisitor) -> HTMLResponse:
+    if visitor is not None:
+        return supporter_home(request, session, visitor)
+    return page(
+        request,
+        session,
+        None,
+        "home.html",
+        program_name=get_program_settings(session).program_name,
+        awaiting_setup=user_count(session) == 0,
+        setup_done=request.query_params.get("setup") == "done",
+        password_set=request.query_params.get("password") == "set",
+    )
+
+
+@router.get("/crisis", response_class=HTMLResponse)
+def crisis(request: Request, session: SessionDep, visitor: MaybeVisitor) -> HTMLResponse:
+    return page(request, session, visitor, "crisis.html")
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(
+    request: Request,
+    session: SessionDep,
+    visitor: MaybeVisitor,
+    next_path: Annotated[str | None, Query(alias="next", max_length=500)] = None,
+) -> Response:
+    if visitor is not None:
+        return redirect_after_post(request, safe_next(next_path))
+    return page(
+        request, session, None, "sign_in.html", values={}, errors={}, next=safe_next(next_path),
+        private=True,
+    )  # fmt: skip
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> Response:
+    email, password = form.first("email").strip(), form.first("password")
+    next_path = safe_next(form.first("next"))
+    status, errors = 401, {"form": SIGN_IN_FAILED}
+    try:
+        signed_in = sign_in(
+            session,
+            email=email,
+            password=password,
+            ip=client_ip(request) or "unknown",
+            previous_token=session_token(request),
+        )
+    except TooManyAttempts as refused:
+        status, errors, signed_in = 429, {"form": refused.message}, None
+    if signed_in is not None:
+        response = redirect_after_post(request, next_path)
+        lifetime = signed_in.web_session.expires_at - signed_in.web_session.created_at
+        set_session_cookie(request, response, signed_in.token, int(lifetime.total_seconds()))
+        return response
+    return page(
+        request, session, None, "sign_in.html", status_code=status,
+        values={"email": email}, errors=errors, next=next_path, private=True,
+    )  # fmt: skip
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, session: SessionDep, _visitor: CheckedVisitor) -> Response:
+    token = session_token(request)
+    if token:
+        end_session(session, token=token)
+    response = redirect_after_post(request, "/")
+    clear_session_cookie(request, response)
+    return response
+
+
+@router.get("/setup/{token}", response_class=HTMLResponse)
+def setup_form(request: Request, session: SessionDep, token: str) -> HTMLResponse:
+    check_setup_token(session, token)
+    return page(request, session, None, "setup.html", values={}, errors={}, private=True)
+
+
+@router.post("/setup/{token}", response_class=HTMLResponse)
+def setup_submit(request: Request, session: SessionDep, token: str, form: FormValues) -> Response:
+    check_setup_token(session, token)
+    values = {name: form.first(name) for name in ("email", "display_name")}
+    password, confirmation = form.first("password"), form.first("confirm")
+    data, errors = parse_form(UserCreate, {**values, "password": password, "roles": ["admin"]})
+    if not errors and password != confirmation:
+        errors["confirm"] = "The two passwords differ."
+    if data is not None and not errors:
+        try:
+            complete_setup(session=session, token=token, data=data, ip=client_ip(request))
+        except DomainError as error:
+            errors = domain_error_messages(error)
+        else:
+            return redirect_after_post(request, "/?setup=done")
+    return page(
+        request, session, None, "setup.html", status_code=422, values=values, errors=errors,
+        private=True,
+    )  # fmt: skip
+
+
+@router.get("/set-password/{token}", response_class=HTMLResponse)
+def set_password_form(request: Request, session: SessionDep, token: str) -> HTMLResponse:
+    check_password_link(session, token)
+    return page(request, session, None, "set_password.html", errors={}, private=True)
+
+
+@router.post("/set-password/{token}", response_class=HTMLResponse)
+def set_password_submit(
+    request: Request, session: SessionDep, token: str, form: FormValues
+) -> Response:
+    password, confirmation = form.first("password"), form.first("confirm")
+    errors: dict[str, str] = {}
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
+        errors["password"] = f"Use at least {PASSWORD_MIN_LENGTH} characters."
+    elif password != confirmation:
+        errors["confirm"] = "The two passwords differ."
+    if not errors:
+        use_password_link(session, token=token, password=password, ip=client_ip(request))
+        return redirect_after_post(request, "/sign-in?password=set")
+    return page(
+        request, session, None, "set_password.html", status_code=422, errors=errors,
+        private=True,
+    )  # fmt: skip

@@ -1,0 +1,374 @@
+"""The supporter's pages: home, the encounter guide, logging and changing encounters,
+resources, sessions and asking for a debrief. Every rule is a domain service's."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from api.deps import SessionDep
+from domain import guide
+from domain.codes import (
+    DurationBand,
+    EncounterSetting,
+    Escalation,
+    FlowStep,
+    FollowUp,
+    InitiatedBy,
+    Modality,
+    PeerOrgRelation,
+    ResourceCategory,
+    Stressor,
+    SupportElement,
+    SupportType,
+)
+from domain.columns import utcnow
+from domain.debriefs.models import DebriefUrgency
+from domain.debriefs.service import has_open_request, request_debrief, should_prompt_debrief
+from domain.encounters.models import EncounterCreate, EncounterPublic, EncounterUpdate
+from domain.encounters.service import (
+    EncounterFilters,
+    delete_encounter,
+    get_encounter,
+    list_encounters,
+    log_encounter,
+    to_public,
+    update_encounter,
+)
+from domain.errors import DomainError, PermissionDenied
+from domain.pagination import PageRequest
+from domain.professions.service import list_professions
+from domain.resources.service import ResourceFilters, list_resources
+from domain.sessions.service import attendance_of_supporter, upcoming_program_sessions
+from domain.supporters.models import Supporter
+from domain.supporters.service import month_bounds, monthly_workload
+from domain.types import MAX_ROW_ID
+from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.pages.common import page, redirect_after_post
+from web.rendering import is_htmx
+from web.session import CheckedVisitor, SignedInVisitor, Visitor
+
+router = APIRouter(include_in_schema=False)
+IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+ENCOUNTER_LOGGED = "encounter-logged"
+SINGLE_FIELDS = (
+    "occurred_on", "setting", "initiated_by", "modality", "peer_profession",
+    "peer_org_relation", "duration_band", "escalation", "follow_up",
+)  # fmt: skip
+MULTI_FIELDS = ("stressors", "elements", "support_types", "flow_steps")
+# A typical encounter: listening and emotional support are nearly always part of it.
+LOG_DEFAULTS: dict[str, Any] = {
+    "modality": Modality.in_person,
+    "initiated_by": InitiatedBy.supporter_approach,
+    "peer_org_relation": PeerOrgRelation.unknown,
+    "escalation": Escalation.none,
+    "follow_up": FollowUp.none,
+    "elements": [SupportElement.listening],
+    "support_types": [SupportType.emotional],
+    "flow_steps": [],
+    "stressors": [],
+    "resources_shared": [],
+}
+
+
+def require_supporter(visitor: Visitor) -> Supporter:
+    if not visitor.is_supporter or visitor.supporter is None:
+        raise PermissionDenied("These pages are for peer supporters.")
+    return visitor.supporter
+
+
+def choices() -> dict[str, Any]:
+    """The codes the log form offers, in the order the program lists them."""
+    return {
+        "settings": list(EncounterSetting),
+        "initiations": list(InitiatedBy),
+        "modalities": list(Modality),
+        "relations": list(PeerOrgRelation),
+        "durations": list(DurationBand),
+        "stressor_codes": list(Stressor),
+        "element_codes": list(SupportElement),
+        "support_type_codes": list(SupportType),
+        "flow_codes": list(FlowStep),
+        "escalations": list(Escalation),
+        "follow_ups": list(FollowUp),
+    }
+
+
+def month_summary(session: Session, visitor: Visitor, supporter: Supporter) -> dict[str, Any]:
+    today = utcnow().date()
+    start, _ = month_bounds(today)
+    filters = EncounterFilters(occurred_from=start)
+    listed = list_encounters(
+        session=session, actor=visitor.actor, filters=filters, page=PageRequest(limit=60)
+    )
+    return {
+        "workload": monthly_workload(session, supporter, today),
+        "month_encounters": [to_public(row) for row in listed.items],
+        "month_label": today.strftime("%B %Y"),
+    }
+
+
+def supporter_home(request: Request, session: Session, visitor: Visitor) -> HTMLResponse:
+    if not visitor.is_supporter or visitor.supporter is None:
+        return page(request, session, visitor, "home_member.html", active="home")
+    supporter = visitor.supporter
+    upcoming = upcoming_program_sessions(session=session, actor=visitor.actor, limit=1)
+    return page(
+        request, session, visitor, "home_supporter.html", active="home",
+        next_session=upcoming[0] if upcoming else None,
+        debrief_prompt=should_prompt_debrief(session, supporter),
+        debrief_requested=has_open_request(session, visitor.actor),
+        **month_summary(session, visitor, supporter),
+    )  # fmt: skip
+
+
+@router.get("/guide", response_class=HTMLResponse)
+def guide_page(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
+    return page(
+        request, session, visitor, "guide.html", active="guide", steps=guide.STEPS,
+        listening_blocks=guide.LISTENING_BLOCKS, red_flags=guide.RED_FLAGS,
+        escalation_path=guide.ESCALATION_PATH,
+    )  # fmt: skip
+
+
+# Logging an encounter.
+
+
+def encounter_values(form: Form) -> dict[str, Any]:
+    """The form's answers in the shape of EncounterCreate; blank answers are left out so the
+    schema's defaults and messages apply."""
+    values: dict[str, Any] = {name: form.first(name) for name in SINGLE_FIELDS if form.first(name)}
+    values.update({name: form.all(name) for name in MULTI_FIELDS})
+    values["resources_shared"] = [
+        int(raw) if raw.isdigit() and len(raw) < 10 else raw for raw in form.all("resources_shared")
+    ]
+    values["supporter_needs_debrief"] = form.first("supporter_needs_debrief") == "yes"
+    return values
+
+
+def log_form_context(session: Session, visitor: Visitor) -> dict[str, Any]:
+    published = list_resources(
+        session=session, actor=visitor.actor, filters=ResourceFilters(), page=PageRequest(200)
+    )
+    return {
+        **choices(),
+        "professions": list_professions(session=session),
+        "shareable_resources": published.items,
+        "today": utcnow().date(),
+    }
+
+
+def log_page(
+    request: Request, session: Session, visitor: Visitor, supporter: Supporter, **context: Any
+) -> HTMLResponse:
+    values = context.pop("values", None) or {**LOG_DEFAULTS, "occurred_on": utcnow().date()}
+    return page(
+        request, session, visitor, "log.html", active="log", values=values,
+        errors=context.pop("errors", {}), **log_form_context(session, visitor),
+        **month_summary(session, visitor, supporter), **context,
+    )  # fmt: skip
+
+
+@router.get("/log", response_class=HTMLResponse)
+def log_form(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
+    supporter = require_supporter(visitor)
+    logged = request.query_params.get("logged") == "1"
+    return log_page(request, session, visitor, supporter, logged=logged)
+
+
+@router.post("/log", response_class=HTMLResponse)
+def log_submit(
+    request: Request, session: SessionDep, visitor: CheckedVisitor, form: FormValues
+) -> Response:
+    supporter = require_supporter(visitor)
+    values = encounter_values(form)
+    data, errors = parse_form(EncounterCreate, values)
+    if data is not None:
+        try:
+            logged = log_encounter(session=session, actor=visitor.actor, data=data)
+        except DomainError as error:
+            errors = domain_error_messages(error)
+        else:
+            if not is_htmx(request):
+                return redirect_after_post(request, "/log?logged=1")
+            return page(
+                request, session, visitor, "log_done.html", block="confirmation",
+                headers={"HX-Trigger": ENCOUNTER_LOGGED}, workload=logged.workload,
+                debrief_prompt=logged.debrief_prompt,
+            )  # fmt: skip
+    # Invalid: the form again, with each message beside its field and every answer kept.
+    return log_page(
+        request, session, visitor, supporter, values=values, errors=errors, status_code=422,
+        block="log_form",
+    )  # fmt: skip
+
+
+@router.get("/month", response_class=HTMLResponse)
+def this_month(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
+    """This month's count and list: the fragment that refreshes when an encounter is logged."""
+    supporter = require_supporter(visitor)
+    return page(
+        request, session, visitor, "_month.html", **month_summary(session, visitor, supporter)
+    )
+
+
+# My encounters: list, change, delete.
+
+
+@router.get("/encounters", response_class=HTMLResponse)
+def my_encounters(
+    request: Request,
+    session: SessionDep,
+    visitor: SignedInVisitor,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+) -> HTMLResponse:
+    require_supporter(visitor)
+    listed = list_encounters(
+        session=session, actor=visitor.actor, filters=EncounterFilters(),
+        page=PageRequest(limit=50, after_id=before),
+    )  # fmt: skip
+    encounters = [to_public(row) for row in listed.items]
+    return page(
+        request, session, visitor, "encounters.html", active="log",
+        months=group_by_month(encounters), older=listed.next_after_id, today=utcnow().date(),
+    )  # fmt: skip
+
+
+def group_by_month(encounters: list[EncounterPublic]) -> list[tuple[str, list[EncounterPublic]]]:
+    months: dict[date, list[EncounterPublic]] = {}
+    for encounter in encounters:
+        months.setdefault(encounter.occurred_on.replace(day=1), []).append(encounter)
+    return [(first.strftime("%B %Y"), rows) for first, rows in months.items()]
+
+
+def _editable(visitor: Visitor, session: Session, encounter_id: int) -> EncounterPublic:
+    require_supporter(visitor)
+    encounter = get_encounter(session=session, actor=visitor.actor, encounter_id=encounter_id)
+    return to_public(encounter)
+
+
+@router.get("/encounters/{encounter_id}/edit", response_class=HTMLResponse)
+def edit_form(
+    request: Request, session: SessionDep, visitor: SignedInVisitor, encounter_id: IdPath
+) -> HTMLResponse:
+    encounter = _editable(visitor, session, encounter_id)
+    values = encounter.model_dump()
+    return page(
+        request, session, visitor, "edit.html", active="log", encounter=encounter, values=values,
+        errors={}, too_late=encounter.editable_until < utcnow().date(),
+        **log_form_context(session, visitor),
+    )  # fmt: skip
+
+
+@router.post("/encounters/{encounter_id}/edit", response_class=HTMLResponse)
+def edit_submit(
+    request: Request,
+    session: SessionDep,
+    visitor: CheckedVisitor,
+    encounter_id: IdPath,
+    form: FormValues,
+) -> Response:
+    encounter = _editable(visitor, session, encounter_id)
+    values = encounter_values(form)
+    data, errors = parse_form(EncounterUpdate, values)
+    if data is not None:
+        try:
+            update_encounter(
+                session=session, actor=visitor.actor, encounter_id=encounter_id, data=data
+            )
+        except DomainError as error:
+            errors = domain_error_messages(error)
+        else:
+            return redirect_after_post(request, "/encounters?changed=1")
+    return page(
+        request, session, visitor, "edit.html", status_code=422, active="log",
+        encounter=encounter, values=values, errors=errors, too_late=False,
+        **log_form_context(session, visitor),
+    )  # fmt: skip
+
+
+@router.get("/encounters/{encounter_id}/delete", response_class=HTMLResponse)
+def delete_confirmation(
+    request: Request, session: SessionDep, visitor: SignedInVisitor, encounter_id: IdPath
+) -> HTMLResponse:
+    encounter = _editable(visitor, session, encounter_id)
+    return page(
+        request, session, visitor, "delete.html", active="log", encounter=encounter,
+        too_late=editable_until_passed(encounter),
+    )  # fmt: skip
+
+
+def editable_until_passed(encounter: EncounterPublic) -> bool:
+    return encounter.editable_until < utcnow().date()
+
+
+@router.post("/encounters/{encounter_id}/delete", response_class=HTMLResponse)
+def delete_submit(
+    request: Request, session: SessionDep, visitor: CheckedVisitor, encounter_id: IdPath
+) -> Response:
+    require_supporter(visitor)
+    delete_encounter(session=session, actor=visitor.actor, encounter_id=encounter_id)
+    return redirect_after_post(request, "/encounters?deleted=1")
+
+
+# Resources, sessions, debriefs.
+
+
+@router.get("/resources", response_class=HTMLResponse)
+def resources_page(
+    request: Request,
+    session: SessionDep,
+    visitor: SignedInVisitor,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    category: ResourceCategory | None = None,
+) -> HTMLResponse:
+    filters = ResourceFilters(category=category, text=q or None)
+    listed = list_resources(session=session, actor=None, filters=filters, page=PageRequest(200))
+    return page(
+        request, session, visitor, "resources.html", block="results", active="resources",
+        resources=listed.items, q=q or "", category=category, categories=list(ResourceCategory),
+    )  # fmt: skip
+
+
+@router.get("/sessions", response_class=HTMLResponse)
+def sessions_page(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
+    supporter = require_supporter(visitor)
+    assert supporter.id is not None
+    upcoming = upcoming_program_sessions(session=session, actor=visitor.actor, limit=10)
+    record = attendance_of_supporter(
+        session=session, actor=visitor.actor, supporter_id=supporter.id
+    )
+    past = [(held, attendance) for held, attendance in record if held.starts_at <= utcnow()]
+    return page(
+        request, session, visitor, "sessions.html", active="sessions", upcoming=upcoming,
+        record=past, attended=sum(1 for _, a in past if a.status == "attended"),
+    )  # fmt: skip
+
+
+@router.get("/debrief", response_class=HTMLResponse)
+def debrief_page(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
+    require_supporter(visitor)
+    return page(
+        request, session, visitor, "debrief.html", active="home",
+        requested=has_open_request(session, visitor.actor),
+        sent=request.query_params.get("sent") == "1",
+    )  # fmt: skip
+
+
+@router.post("/debrief", response_class=HTMLResponse)
+def debrief_submit(
+    request: Request, session: SessionDep, visitor: CheckedVisitor, form: FormValues
+) -> Response:
+    require_supporter(visitor)
+    urgency = form.first("urgency")
+    if urgency not in DebriefUrgency.__members__:
+        return page(
+            request, session, visitor, "debrief.html", status_code=422, requested=False,
+            sent=False, error="Choose when you would like the debrief.",
+        )  # fmt: skip
+    request_debrief(session=session, actor=visitor.actor, urgency=DebriefUrgency(urgency))
+    return redirect_after_post(request, "/debrief?sent=1")

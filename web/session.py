@@ -1,0 +1,123 @@
+"""Who is signed in to the pages: a server-side session behind an HttpOnly cookie, and the
+CSRF token every state-changing request from that session must carry."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+
+from api.deps import SessionDep
+from domain.actors import Actor
+from domain.codes import Role
+from domain.errors import PermissionDenied
+from domain.supporters.models import Supporter
+from domain.supporters.service import supporter_of_user
+from domain.users.models import User
+from domain.web_sessions.models import WebSession
+from domain.web_sessions.service import resume_session
+from web.forms import FormValues
+
+PLAIN_COOKIE = "peer_session"
+# The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only, path /.
+SECURE_COOKIE = "__Host-peer_session"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+class SignInRequired(Exception):
+    """Raised by pages that need a signed-in user; answered with a redirect to sign-in."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A signed-in person on the pages."""
+
+    user: User
+    actor: Actor
+    web_session: WebSession
+    supporter: Supporter | None
+
+    @property
+    def csrf_token(self) -> str:
+        return self.web_session.csrf_token
+
+    @property
+    def is_supporter(self) -> bool:
+        return self.supporter is not None and Role.supporter in self.actor.roles
+
+
+def cookie_name(request: Request) -> str:
+    return SECURE_COOKIE if request.url.scheme == "https" else PLAIN_COOKIE
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(cookie_name(request))
+
+
+def set_session_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(
+        cookie_name(request),
+        token,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="lax",
+    )
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(cookie_name(request), path="/")
+
+
+def optional_visitor(request: Request, session: SessionDep) -> Visitor | None:
+    token = session_token(request)
+    resumed = resume_session(session, token=token) if token else None
+    if resumed is None:
+        return None
+    web_session, user = resumed
+    assert user.id is not None
+    actor = Actor.for_user(user.id, user.roles, ip=request.client.host if request.client else None)
+    return Visitor(
+        user=user,
+        actor=actor,
+        web_session=web_session,
+        supporter=supporter_of_user(session, user.id),
+    )
+
+
+MaybeVisitor = Annotated[Visitor | None, Depends(optional_visitor)]
+
+
+def required_visitor(request: Request, visitor: MaybeVisitor) -> Visitor:
+    if visitor is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(target)
+    return visitor
+
+
+SignedInVisitor = Annotated[Visitor, Depends(required_visitor)]
+
+
+def csrf_checked_visitor(request: Request, visitor: SignedInVisitor, form: FormValues) -> Visitor:
+    """The visitor of a state-changing request that carries the session's CSRF token (a form
+    field for plain forms, a header set on <body> for htmx); anything else is refused."""
+    sent = request.headers.get(CSRF_HEADER) or form.first(CSRF_FIELD)
+    if not sent or not hmac.compare_digest(sent, visitor.csrf_token):
+        raise PermissionDenied("This form has expired. Go back, reload the page and try again.")
+    return visitor
+
+
+CheckedVisitor = Annotated[Visitor, Depends(csrf_checked_visitor)]
+
+
+def sign_in_location(next_path: str) -> str:
+    return f"/sign-in?next={quote(next_path, safe='')}"

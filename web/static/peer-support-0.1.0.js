@@ -1,0 +1,49 @@
+// Peer Support 0.1.0: small enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Share a resource: the phone's share sheet where there is one, else copy to the clipboard.
+  function share(button) {
+    var title = button.dataset.shareTitle;
+    var text = button.dataset.shareText;
+    var url = button.dataset.shareUrl || undefined;
+    var status = document.querySelector(".share-status");
+    if (navigator.share) {
+      navigator.share({ title: title, text: text, url: url }).catch(function () {});
+      return;
+    }
+    var copy = url ? text + " " + url : text;
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(copy).then(function () {
+        if (status) { status.textContent = "Copied: " + title; }
+      });
+    } else if (status) {
+      status.textContent = copy;
+    }
+  }
+
+  // Filter a list of choices as the supporter types (selected ones always stay visible).
+  function filterChoices(input) {
+    var target = document.querySelector(input.dataset.filterTarget);
+    if (!target) { return; }
+    var words = input.value.toLowerCase().trim();
+    target.querySelectorAll("[data-filter-text]").forEach(function (choice) {
+      var box = choice.querySelector("input");
+      var match = !words || choice.dataset.filterText.indexOf(words) !== -1;
+      choice.hidden = !(match || (box && box.checked));
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.share");
+    if (button) { share(button); }
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("input[data-filter-target]")) { filterChoices(event.target); }
+  });
+  // After htmx swaps in a confirmation, move focus there so screen readers announce it.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var confirmation = event.detail.target.querySelector(".confirmation, .error[role=alert]");
+    if (confirmation) { confirmation.setAttribute("tabindex", "-1"); confirmation.focus(); }
+  });
+})();

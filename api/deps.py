@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from domain.db import unit_of_work
 from domain.settings import Settings
 
 
@@ -24,13 +25,8 @@ def get_settings(request: Request) -> Settings:
 
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
     """One unit of work per request: commit when the handler succeeds, roll back otherwise."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with unit_of_work(engine) as session:
+        yield session
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

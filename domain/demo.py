@@ -6,7 +6,7 @@ one initial training and six monthly sessions with attendance; six months of de-
 encounters; local resources beside the seeded national ones; four accounts to sign in with.
 
 Rows go in with `add_all` for speed, but every derived value comes from the domain's own rules
-(`is_interprofessional`, `monthly_workload`, `refresh_needs_refresher`) and encounters pass
+(`build_encounter`, `monthly_workload`, `refresh_needs_refresher`) and encounters pass
 through `EncounterCreate` like logged ones. All chance comes from `random.Random(seed)`, so a
 seed and a day always give the same program (only the passwords are fresh each time).
 """
@@ -56,10 +56,7 @@ from domain.encounters.models import (
     EncounterStressor,
     EncounterSupportType,
 )
-
-# `_set_children` is how the encounter service turns lists into child rows; reusing it keeps
-# demo encounters identical in shape to logged ones.
-from domain.encounters.service import _set_children, is_interprofessional
+from domain.encounters.service import build_encounter
 from domain.errors import InvalidInput, RuleViolation
 from domain.org_units.models import OrgUnit
 from domain.professions.models import Profession
@@ -787,22 +784,8 @@ def _encounter(
     resources: list[Resource],
 ) -> Encounter:
     data = _encounter_data(load, supporter.profession_code, occurred_on, peers, resources)
-    encounter = Encounter(
-        supporter_id=_id_of(supporter),
-        occurred_on=data.occurred_on,
-        logged_at=_logged_at(load.rng, occurred_on),
-        setting=data.setting,
-        initiated_by=data.initiated_by,
-        modality=data.modality,
-        peer_profession_code=data.peer_profession,
-        peer_org_relation=data.peer_org_relation,
-        interprofessional=is_interprofessional(supporter, data.peer_profession),
-        duration_band=data.duration_band,
-        escalation=data.escalation,
-        follow_up=data.follow_up,
-        supporter_needs_debrief=data.supporter_needs_debrief,
-    )
-    _set_children(encounter, data.model_dump())
+    encounter = build_encounter(supporter, data)
+    encounter.logged_at = _logged_at(load.rng, occurred_on)
     return encounter
 
 

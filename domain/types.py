@@ -41,3 +41,14 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_plaus
 IsoDateTime = Annotated[
     datetime, BeforeValidator(_iso_datetime_text), AfterValidator(_plausible_year)
 ]
+
+
+def _stripped_non_blank(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("this cannot be blank")
+    return stripped
+
+
+# Names and titles: surrounding spaces dropped, and nothing but spaces refused.
+NonBlankText = Annotated[str, AfterValidator(_stripped_non_blank)]

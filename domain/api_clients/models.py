@@ -3,12 +3,12 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from pydantic import field_validator
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import ApiScope
 from domain.columns import code_column, timestamp_column, utcnow
 from domain.schemas import InputSchema
+from domain.types import NonBlankText
 
 
 class ApiClient(SQLModel, table=True):
@@ -49,15 +49,8 @@ class ApiClientScope(SQLModel, table=True):
 
 
 class ApiClientCreate(InputSchema):
-    name: str = Field(min_length=1, max_length=120)
+    name: NonBlankText = Field(min_length=1, max_length=120)
     scopes: list[ApiScope] = Field(min_length=1)
-
-    @field_validator("name")
-    @classmethod
-    def strip_name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the name cannot be blank")
-        return value.strip()
 
 
 class ApiClientUpdate(InputSchema):

@@ -72,6 +72,14 @@ def log_encounter(*, session: Session, actor: Actor, data: EncounterCreate) -> L
     _check_occurred_on(data.occurred_on, supporter)
     require_active_profession(session, data.peer_profession, field="peer_profession")
     _require_resources(session, data.resources_shared)
+    encounter = build_encounter(supporter, data)
+    session.add(encounter)
+    session.flush()
+    return LoggedEncounter(encounter=encounter, workload=apply_cap(session, actor, supporter))
+
+
+def build_encounter(supporter: Supporter, data: EncounterCreate) -> Encounter:
+    """The row for what a supporter recorded, with every derived field derived here."""
     assert supporter.id is not None
     encounter = Encounter(
         supporter_id=supporter.id,
@@ -88,9 +96,7 @@ def log_encounter(*, session: Session, actor: Actor, data: EncounterCreate) -> L
         supporter_needs_debrief=data.supporter_needs_debrief,
     )
     _set_children(encounter, data.model_dump())
-    session.add(encounter)
-    session.flush()
-    return LoggedEncounter(encounter=encounter, workload=apply_cap(session, actor, supporter))
+    return encounter
 
 
 def is_interprofessional(supporter: Supporter, peer_profession: str) -> bool:

@@ -5,7 +5,7 @@ from sqlmodel import Field, SQLModel
 from domain.codes import OrgUnitKind
 from domain.columns import code_column, timestamp_column, utcnow
 from domain.schemas import InputSchema
-from domain.types import RowId
+from domain.types import NonBlankText, RowId
 
 
 class OrgUnit(SQLModel, table=True):
@@ -19,13 +19,13 @@ class OrgUnit(SQLModel, table=True):
 
 
 class OrgUnitCreate(InputSchema):
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlankText = Field(min_length=1, max_length=200)
     kind: OrgUnitKind
     parent_id: RowId | None = None
 
 
 class OrgUnitUpdate(InputSchema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NonBlankText | None = Field(default=None, min_length=1, max_length=200)
     kind: OrgUnitKind | None = None
     parent_id: RowId | None = None
 

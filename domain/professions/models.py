@@ -1,10 +1,11 @@
 from datetime import datetime
 
-from pydantic import StrictBool, field_validator
+from pydantic import StrictBool
 from sqlmodel import Field, SQLModel
 
 from domain.columns import timestamp_column, utcnow
 from domain.schemas import InputSchema
+from domain.types import NonBlankText
 
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
 
@@ -20,18 +21,11 @@ class ProfessionCreate(InputSchema):
     code: str = Field(
         schema_extra={"pattern": CODE_PATTERN}, description="lower_snake_case, unique"
     )
-    name: str = Field(min_length=1, max_length=120)
-
-    @field_validator("name")
-    @classmethod
-    def strip_name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the name cannot be blank")
-        return value.strip()
+    name: NonBlankText = Field(min_length=1, max_length=120)
 
 
 class ProfessionUpdate(InputSchema):
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name: NonBlankText | None = Field(default=None, min_length=1, max_length=120)
     active: StrictBool | None = None
 
 

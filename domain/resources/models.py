@@ -1,13 +1,13 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from pydantic import EmailStr, HttpUrl, StrictBool, field_validator
+from pydantic import EmailStr, HttpUrl, StrictBool
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import Cost, ResourceCategory
 from domain.columns import code_column, timestamp_column, utcnow
 from domain.schemas import InputSchema
-from domain.types import IsoDate
+from domain.types import IsoDate, NonBlankText
 
 REVIEW_INTERVAL_MONTHS = 12
 PHONE_PATTERN = r"^[0-9A-Za-z +().\-]{2,40}$"
@@ -56,7 +56,7 @@ class ResourceAudience(SQLModel, table=True):
 
 
 class ResourceFields(InputSchema):
-    title: str = Field(min_length=1, max_length=200)
+    title: NonBlankText = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
     category: ResourceCategory
     audiences: list[str] = Field(default_factory=list, max_length=60)
@@ -72,20 +72,13 @@ class ResourceFields(InputSchema):
     published: StrictBool = False
     last_reviewed_on: IsoDate | None = None
 
-    @field_validator("title")
-    @classmethod
-    def strip_title(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the title cannot be blank")
-        return value.strip()
-
 
 class ResourceCreate(ResourceFields):
     pass
 
 
 class ResourceUpdate(InputSchema):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: NonBlankText | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
     category: ResourceCategory | None = None
     audiences: list[str] | None = Field(default=None, max_length=60)

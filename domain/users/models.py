@@ -7,6 +7,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from domain.codes import Role
 from domain.columns import code_column, timestamp_column, utcnow
 from domain.schemas import InputSchema
+from domain.types import NonBlankText
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 256
@@ -66,7 +67,7 @@ def _normalize_email(value: str) -> str:
 
 class UserCreate(InputSchema):
     email: EmailStr
-    display_name: str = Field(min_length=1, max_length=200)
+    display_name: NonBlankText = Field(min_length=1, max_length=200)
     roles: list[Role] = Field(min_length=1)
     password: str | None = Field(
         default=None, min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH
@@ -77,16 +78,9 @@ class UserCreate(InputSchema):
     def lower_email(cls, value: str) -> str:
         return _normalize_email(value)
 
-    @field_validator("display_name")
-    @classmethod
-    def strip_name(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the name cannot be blank")
-        return value.strip()
-
 
 class UserUpdate(InputSchema):
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    display_name: NonBlankText | None = Field(default=None, min_length=1, max_length=200)
     roles: list[Role] | None = Field(default=None, min_length=1)
     active: StrictBool | None = None
 

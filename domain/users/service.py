@@ -79,13 +79,9 @@ def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdat
     require_role(actor, Role.admin, to="change users")
     user = get_user(session=session, actor=actor, user_id=user_id)
     changes = changes_of(data)
-    if "display_name" in changes:
-        display_name = changes["display_name"].strip()
-        if not display_name:
-            raise InvalidInput("The name cannot be blank.", field="display_name")
-        if display_name != user.display_name:
-            user.display_name = display_name
-            _audit_user(session, actor, "user.change.display_name", user)
+    if "display_name" in changes and changes["display_name"] != user.display_name:
+        user.display_name = changes["display_name"]
+        _audit_user(session, actor, "user.change.display_name", user)
     if data.roles is not None and set(data.roles) != set(user.roles):
         _refuse_losing_last_admin(session, user, keeps_admin=Role.admin in data.roles)
         user.role_rows = [UserRole(user_id=user_id, role=role) for role in sorted(set(data.roles))]

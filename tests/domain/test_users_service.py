@@ -181,10 +181,11 @@ def test_a_display_name_change_is_stored_and_audited(db: Session) -> None:
 
 def test_a_blank_or_null_display_name_is_refused(db: Session) -> None:
     user_id = new_user(db)
-    for data in (UserUpdate(display_name="   "), UserUpdate(display_name=None)):
-        with pytest.raises(InvalidInput) as refused:
-            update_user(session=db, actor=ADMIN, user_id=user_id, data=data)
-        assert refused.value.field == "display_name"
+    with pytest.raises(ValidationError, match="cannot be blank"):
+        UserUpdate(display_name="   ")
+    with pytest.raises(InvalidInput) as refused:
+        update_user(session=db, actor=ADMIN, user_id=user_id, data=UserUpdate(display_name=None))
+    assert refused.value.field == "display_name"
 
 
 def test_unchanged_values_are_not_audited(db: Session) -> None:

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/peer_support_test
 
-.PHONY: setup migrate run demo test lint typecheck test-sqlite test-postgres clean
+.PHONY: setup migrate run demo test lint typecheck test-sqlite test-postgres test-browser clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,6 +42,11 @@ test-sqlite: setup
 test-postgres: setup
 	@echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL)) =="
 	TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests alone (Playwright driving /usr/bin/chromium); screenshots land in
+# test-artifacts/screenshots/.
+test-browser: setup
+	env -u TEST_DATABASE_URL $(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
 test: lint typecheck test-sqlite test-postgres
 

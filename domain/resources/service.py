@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from domain.actors import RESOURCE_MANAGERS, Actor, may, require_role
 from domain.changes import changes_of
@@ -86,11 +86,12 @@ def list_resources(
         anyone = select(ResourceAudience.resource_id)
         query = query.where(or_(col(Resource.id).in_(named), col(Resource.id).not_in(anyone)))
     if filters.text:
-        pattern = f"%{filters.text.strip().lower()}%"
+        # `%` and `_` typed by a person are literal characters, not wildcards.
+        words = filters.text.strip().lower()
         query = query.where(
             or_(
-                col(Resource.title).ilike(pattern),
-                col(Resource.description).ilike(pattern),
+                func.lower(Resource.title).contains(words, autoescape=True),
+                func.lower(Resource.description).contains(words, autoescape=True),
             )
         )
     if page.after_id is not None:

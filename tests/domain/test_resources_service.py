@@ -102,6 +102,13 @@ def test_the_text_search_looks_in_titles_and_descriptions_ignoring_case(db: Sess
     assert titles(db, text="no such thing") == []
 
 
+def test_percent_and_underscore_in_a_search_are_plain_characters(db: Session) -> None:
+    make_resource(db, title="Save 100% on childcare", category=ResourceCategory.childcare)
+    assert titles(db, text="100%") == ["Save 100% on childcare"]
+    assert titles(db, text="%") == ["Save 100% on childcare"]
+    assert titles(db, text="_") == []
+
+
 def test_the_category_filter(db: Session) -> None:
     assert titles(db, category=ResourceCategory.crisis_line) == [LIFELINE, TEXT_LINE]
 

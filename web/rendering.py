@@ -30,6 +30,13 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def wants_fragment(request: Request) -> bool:
+    """htmx swapping part of a page. Going back or forward to a pushed URL htmx also sends
+    HX-Request, with HX-History-Restore-Request, and swaps the answer into <body>: that needs
+    the whole page."""
+    return is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
+
+
 def render(
     request: Request,
     template: str,
@@ -42,7 +49,7 @@ def render(
 ) -> HTMLResponse:
     """A page, or for an htmx request only `block` of it. `private` pages (anything personal
     or secret) are never stored by caches."""
-    fragment = block if block and is_htmx(request) else None
+    fragment = block if block and wants_fragment(request) else None
     response = templates.TemplateResponse(
         request, template, context or {}, status_code=status_code, block_name=fragment
     )

@@ -144,6 +144,7 @@ def set_password_form(request: Request, session: SessionDep, token: str) -> HTML
 def set_password_submit(
     request: Request, session: SessionDep, token: str, form: FormValues
 ) -> Response:
+    check_password_link(session, token)
     password, confirmation = form.first("password"), form.first("confirm")
     errors: dict[str, str] = {}
     if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:

@@ -4,7 +4,7 @@ resources, sessions and asking for a debrief. Every rule is a domain service's."
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -239,8 +239,10 @@ def my_encounters(
 
 
 def group_by_month(encounters: list[EncounterPublic]) -> list[tuple[str, list[EncounterPublic]]]:
+    """Months newest first, each newest first by date: an encounter logged late for an
+    earlier day goes to its own month, not to the top of the list."""
     months: dict[date, list[EncounterPublic]] = {}
-    for encounter in encounters:
+    for encounter in sorted(encounters, key=lambda e: (e.occurred_on, e.id), reverse=True):
         months.setdefault(encounter.occurred_on.replace(day=1), []).append(encounter)
     return [(first.strftime("%B %Y"), rows) for first, rows in months.items()]
 
@@ -324,9 +326,10 @@ def resources_page(
     session: SessionDep,
     visitor: SignedInVisitor,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    category: ResourceCategory | None = None,
+    # "All categories" in the search form sends `category=`.
+    category: ResourceCategory | Literal[""] | None = None,
 ) -> HTMLResponse:
-    filters = ResourceFilters(category=category, text=q or None)
+    filters = ResourceFilters(category=category or None, text=q or None)
     listed = list_resources(session=session, actor=None, filters=filters, page=PageRequest(200))
     return page(
         request, session, visitor, "resources.html", block="results", active="resources",

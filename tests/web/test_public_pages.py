@@ -1,0 +1,372 @@
+"""Pages for everyone: home, sign-in and sign-out, crisis contacts, the "set your password"
+link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx2 import Response
+from sqlmodel import Session, select
+
+from domain.auth.throttle import MAX_FAILURES
+from domain.codes import Role
+from domain.columns import utcnow
+from domain.users.models import User
+from domain.web_sessions.models import PasswordLink
+from domain.web_sessions.service import issue_password_link
+from tests.factories import ADMIN, make_user
+from tests.web.conftest import (
+    HTML,
+    PASSWORD,
+    Browser,
+    assert_security_headers,
+    goes_to_sign_in,
+    hidden_value,
+    set_cookie_attributes,
+)
+from web.pages.public import SIGN_IN_FAILED
+
+NEW_PASSWORD = "another-long-passphrase"
+
+
+@pytest.fixture
+def person(db: Session, password_hash: str) -> User:
+    return make_user(
+        db,
+        roles=(Role.coordinator,),
+        email="casey@hospital.example.org",
+        display_name="Casey Coordinator",
+        password_hash=password_hash,
+    )
+
+
+def post_sign_in(
+    client: TestClient, email: str, password: str, next_path: str | None = None
+) -> Response:
+    data = {"email": email, "password": password}
+    if next_path is not None:
+        data["next"] = next_path
+    return client.post("/sign-in", data=data, follow_redirects=False)
+
+
+# Home and crisis help.
+
+
+def test_home_signed_out_offers_sign_in_and_crisis_help(client: TestClient, person: User) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'href="/sign-in"' in page.text
+    assert 'href="/crisis"' in page.text
+    assert "cache-control" not in page.headers
+
+
+def test_home_of_a_signed_in_member_lists_what_they_may_use(
+    client: TestClient, as_member: Browser
+) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Welcome, Morgan Viewer" in page.text
+    assert 'href="/guide"' in page.text
+    assert 'href="/resources"' in page.text
+    assert 'href="/log"' not in page.text
+    assert page.headers["cache-control"] == "no-store"
+
+
+def test_home_of_a_supporter_starts_with_logging(client: TestClient, as_supporter: Browser) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Hello, Sam" in page.text
+    assert 'href="/log"' in page.text
+    assert 'id="month"' in page.text
+    assert page.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_the_crisis_page_needs_no_sign_in(
+    client: TestClient, sign_in: Callable[..., Browser], person: User, signed_in: bool
+) -> None:
+    if signed_in:
+        sign_in(person)
+    page = client.get("/crisis")
+    assert page.status_code == 200
+    assert "<h1>Crisis help</h1>" in page.text
+    for link in ('href="tel:911"', 'href="tel:988"', 'href="sms:988"', 'href="sms:741741'):
+        assert link in page.text
+    assert "Physician Support Line" in page.text
+    assert 'href="tel:18884090141"' in page.text
+
+
+@pytest.mark.parametrize("path", ["/", "/crisis", "/sign-in"])
+def test_the_crisis_panel_is_in_the_header_when_signed_out(client: TestClient, path: str) -> None:
+    page = client.get(path)
+    header = page.text.split('<header class="site-header">')[1].split("</header>")[0]
+    assert 'class="crisis-button"' in header
+    assert 'href="tel:988"' in header
+    assert 'href="sms:741741' in header
+
+
+# Signing in.
+
+
+def test_the_sign_in_form_keeps_where_to_go_next(client: TestClient) -> None:
+    page = client.get("/sign-in", params={"next": "/log?x=1"})
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert hidden_value(page.text, "next") == "/log?x=1"
+    assert 'autocomplete="current-password"' in page.text
+    assert_security_headers(page)
+
+
+def test_a_signed_in_person_is_sent_on_from_the_sign_in_form(
+    client: TestClient, as_member: Browser
+) -> None:
+    answer = client.get("/sign-in", params={"next": "/resources"}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/resources"
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(
+    client: TestClient, person: User
+) -> None:
+    wrong_password = post_sign_in(client, person.email, "not-the-password-1")
+    unknown_email = post_sign_in(client, "nobody@hospital.example.org", "not-the-password-1")
+    for answer in (wrong_password, unknown_email):
+        assert answer.status_code == 401
+        assert SIGN_IN_FAILED in answer.text
+        assert "not-the-password-1" not in answer.text
+        assert "set-cookie" not in answer.headers
+        assert answer.headers["cache-control"] == "no-store"
+    assert f'value="{person.email}"' in wrong_password.text
+    assert 'value="nobody@hospital.example.org"' in unknown_email.text
+    # Nothing else tells the two apart.
+    assert wrong_password.text.replace(person.email, "") == unknown_email.text.replace(
+        "nobody@hospital.example.org", ""
+    )
+
+
+def test_a_deactivated_account_gets_the_same_answer(
+    client: TestClient, db: Session, person: User
+) -> None:
+    person.active = False
+    db.add(person)
+    db.flush()
+    answer = post_sign_in(client, person.email, PASSWORD)
+    assert answer.status_code == 401
+    assert SIGN_IN_FAILED in answer.text
+    assert "set-cookie" not in answer.headers
+
+
+def test_the_password_is_never_echoed(client: TestClient, person: User) -> None:
+    answer = post_sign_in(client, person.email, "my-secret-typo-123")
+    assert "my-secret-typo-123" not in answer.text
+    password_input = answer.text.split('id="password"')[1].split(">")[0]
+    assert "value=" not in password_input
+
+
+def test_signing_in_sets_a_strict_session_cookie_and_goes_on(
+    client: TestClient, person: User
+) -> None:
+    answer = post_sign_in(client, person.email, PASSWORD, next_path="/resources?q=sleep")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/resources?q=sleep"
+    name, value, attributes = set_cookie_attributes(answer)
+    assert name == "peer_session"
+    assert len(value) >= 40
+    assert "httponly" in attributes
+    assert attributes["samesite"] == "lax"
+    assert attributes["path"] == "/"
+    assert "domain" not in attributes
+    assert "secure" not in attributes  # plain http on a laptop; https is tested separately
+    assert client.get("/resources", params={"q": "sleep"}).status_code == 200
+
+
+def test_the_email_is_matched_without_regard_to_case_or_spaces(
+    client: TestClient, person: User
+) -> None:
+    answer = post_sign_in(client, "  Casey@Hospital.EXAMPLE.org ", PASSWORD)
+    assert answer.status_code == 303
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "//evil.example",
+        "//evil.example/log",
+        "https://evil.example",
+        "http://evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "",
+    ],
+)
+def test_sign_in_never_sends_anyone_to_another_host(
+    client: TestClient, person: User, next_path: str
+) -> None:
+    assert hidden_value(client.get("/sign-in", params={"next": next_path}).text, "next") == "/"
+    answer = post_sign_in(client, person.email, PASSWORD, next_path=next_path)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
+
+
+def test_a_page_that_needs_sign_in_comes_back_after_it(client: TestClient, person: User) -> None:
+    sent = client.get("/resources?category=eap", follow_redirects=False)
+    assert goes_to_sign_in(sent)
+    assert sent.headers["location"] == "/sign-in?next=%2Fresources%3Fcategory%3Deap"
+    form = client.get(sent.headers["location"])
+    next_path = hidden_value(form.text, "next")
+    assert next_path == "/resources?category=eap"
+    answer = post_sign_in(client, person.email, PASSWORD, next_path=next_path)
+    assert answer.headers["location"] == "/resources?category=eap"
+
+
+def test_repeated_failures_slow_down_sign_in_calmly(client: TestClient, person: User) -> None:
+    for _ in range(MAX_FAILURES):
+        assert post_sign_in(client, person.email, "not-the-password-1").status_code == 401
+    refused = post_sign_in(client, person.email, PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many attempts. Try again in about" in refused.text
+    assert "Traceback" not in refused.text
+    assert f'value="{person.email}"' in refused.text
+    assert "set-cookie" not in refused.headers
+    assert_security_headers(refused)
+    # The email's case does not get around it.
+    assert post_sign_in(client, person.email.upper(), PASSWORD).status_code == 429
+
+
+def test_failures_below_the_limit_are_forgiven_by_a_success(
+    client: TestClient, person: User
+) -> None:
+    for _ in range(MAX_FAILURES - 1):
+        post_sign_in(client, person.email, "not-the-password-1")
+    assert post_sign_in(client, person.email, PASSWORD).status_code == 303
+
+
+# Signing out.
+
+
+def test_signing_out_ends_the_session(
+    client: TestClient, as_member: Browser, new_browser: Callable[..., TestClient]
+) -> None:
+    cookie = as_member.cookie
+    answer = client.post("/sign-out", data=as_member.form(), follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
+    name, value, attributes = set_cookie_attributes(answer)
+    assert name == "peer_session"
+    assert value in {"", '""'}
+    assert attributes["max-age"] == "0"
+    assert goes_to_sign_in(client.get("/guide", follow_redirects=False))
+    # The old cookie, kept by someone, opens nothing any more.
+    kept = new_browser(cookies={"peer_session": cookie})
+    assert goes_to_sign_in(kept.get("/guide", follow_redirects=False))
+
+
+def test_the_sign_out_button_is_on_every_signed_in_page(
+    client: TestClient, as_member: Browser
+) -> None:
+    page = client.get("/guide")
+    assert 'action="/sign-out"' in page.text
+    assert hidden_value(page.text, "csrf_token") == as_member.csrf
+
+
+# The "set your password" link.
+
+
+@pytest.fixture
+def invited(db: Session) -> User:
+    return make_user(db, roles=(Role.supporter,), email="riley@hospital.example.org")
+
+
+@pytest.fixture
+def link(db: Session, invited: User) -> str:
+    assert invited.id is not None
+    return issue_password_link(session=db, actor=ADMIN, user_id=invited.id)
+
+
+def set_password(
+    client: TestClient, link: str, password: str, confirm: str | None = None
+) -> Response:
+    return client.post(
+        f"/set-password/{link}",
+        data={"password": password, "confirm": password if confirm is None else confirm},
+        headers=HTML,
+        follow_redirects=False,
+    )
+
+
+def test_the_set_password_link_works_once(client: TestClient, link: str, invited: User) -> None:
+    form = client.get(f"/set-password/{link}")
+    assert form.status_code == 200
+    assert form.headers["cache-control"] == "no-store"
+    assert 'autocomplete="new-password"' in form.text
+    done = set_password(client, link, NEW_PASSWORD)
+    assert done.status_code == 303
+    assert done.headers["location"] == "/sign-in?password=set"
+    assert "Your password is set" in client.get(done.headers["location"]).text
+    again = client.get(f"/set-password/{link}", headers=HTML)
+    assert again.status_code == 404
+    assert "This link is not valid any more" in again.text
+    assert set_password(client, link, "yet-another-passphrase").status_code == 404
+    # The password chosen through the link signs in; the link's second try changed nothing.
+    assert post_sign_in(client, invited.email, NEW_PASSWORD).status_code == 303
+    assert post_sign_in(client, invited.email, "yet-another-passphrase").status_code == 401
+
+
+def test_a_too_short_password_is_refused_beside_the_field(client: TestClient, link: str) -> None:
+    page = set_password(client, link, "short-pass")
+    assert page.status_code == 422
+    assert 'id="password-error"' in page.text
+    assert "Use at least 12 characters." in page.text
+    assert "short-pass" not in page.text
+    # The link still works.
+    assert set_password(client, link, NEW_PASSWORD).status_code == 303
+
+
+def test_mismatched_passwords_are_caught(client: TestClient, link: str) -> None:
+    page = set_password(client, link, NEW_PASSWORD, confirm="another-long-passphrasE")
+    assert page.status_code == 422
+    assert 'id="confirm-error"' in page.text
+    assert "The two passwords differ." in page.text
+    assert NEW_PASSWORD not in page.text
+
+
+def test_an_expired_link_gets_a_calm_not_found_page(
+    client: TestClient, db: Session, link: str
+) -> None:
+    row = db.exec(select(PasswordLink)).one()
+    row.expires_at = utcnow() - timedelta(minutes=1)
+    db.add(row)
+    db.flush()
+    page = client.get(f"/set-password/{link}", headers=HTML)
+    assert page.status_code == 404
+    assert "Ask an admin for a new one." in page.text
+    assert "<form" not in page.text.split("<main")[1]
+    # Posting to it is refused as well, whatever is sent.
+    assert set_password(client, link, NEW_PASSWORD).status_code == 404
+    assert set_password(client, link, "short").status_code == 404
+
+
+@pytest.mark.parametrize("token", ["made-up", "x" * 300])
+def test_a_wrong_set_password_link_gets_a_clear_page(client: TestClient, token: str) -> None:
+    page = client.get(f"/set-password/{token}", headers=HTML)
+    assert page.status_code == 404
+    assert "not valid" in page.text
+
+
+def test_setting_a_password_ends_the_sessions_the_account_had(
+    client: TestClient,
+    db: Session,
+    sign_in: Callable[..., Browser],
+    new_browser: Callable[..., TestClient],
+    invited: User,
+    link: str,
+) -> None:
+    elsewhere = sign_in(invited, new_browser())
+    assert elsewhere.client.get("/guide").status_code == 200
+    assert set_password(client, link, NEW_PASSWORD).status_code == 303
+    assert goes_to_sign_in(elsewhere.client.get("/guide", follow_redirects=False))

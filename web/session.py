@@ -3,7 +3,9 @@ CSRF token every state-changing request from that session must carry."""
 
 from __future__ import annotations
 
+import base64
 import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
@@ -28,6 +30,30 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
 
+def mask_token(token: str) -> str:
+    """A one-time pad and the token XORed with it; `unmask_token` gives the token back."""
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    return base64.urlsafe_b64encode(
+        pad + bytes(a ^ b for a, b in zip(pad, raw, strict=True))
+    ).decode()
+
+
+def unmask_token(masked: str) -> str | None:
+    try:
+        data = base64.urlsafe_b64decode(masked.encode())
+    except (ValueError, UnicodeError):
+        return None
+    half = len(data) // 2
+    if half == 0 or len(data) % 2:
+        return None
+    pad, mixed = data[:half], data[half:]
+    try:
+        return bytes(a ^ b for a, b in zip(pad, mixed, strict=True)).decode()
+    except UnicodeDecodeError:
+        return None
+
+
 class SignInRequired(Exception):
     """Raised by pages that need a signed-in user; answered with a redirect to sign-in."""
 
@@ -47,7 +73,9 @@ class Visitor:
 
     @property
     def csrf_token(self) -> str:
-        return self.web_session.csrf_token
+        """The session's CSRF token, masked afresh each time it is written into a page, so
+        compressed pages never repeat the same secret bytes (BREACH)."""
+        return mask_token(self.web_session.csrf_token)
 
     @property
     def is_supporter(self) -> bool:
@@ -76,6 +104,38 @@ def set_session_cookie(request: Request, response: Response, token: str, max_age
 
 def clear_session_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(cookie_name(request), path="/")
+
+
+# Login CSRF: the sign-in form carries a random check that must match a cookie set with it,
+# so another site cannot sign a browser in to an account the attacker controls.
+SIGN_IN_CHECK_COOKIE = "peer_sign_in_check"
+SIGN_IN_CHECK_FIELD = "sign_in_check"
+SIGN_IN_CHECK_MAX_AGE = 60 * 60
+
+
+def new_sign_in_check() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def set_sign_in_check_cookie(request: Request, response: Response, check: str) -> None:
+    response.set_cookie(
+        SIGN_IN_CHECK_COOKIE,
+        check,
+        max_age=SIGN_IN_CHECK_MAX_AGE,
+        path="/sign-in",
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+    )
+
+
+def clear_sign_in_check_cookie(response: Response) -> None:
+    response.delete_cookie(SIGN_IN_CHECK_COOKIE, path="/sign-in")
+
+
+def sign_in_check_matches(request: Request, sent: str) -> bool:
+    expected = request.cookies.get(SIGN_IN_CHECK_COOKIE, "")
+    return bool(sent) and bool(expected) and hmac.compare_digest(sent, expected)
 
 
 def optional_visitor(request: Request, session: SessionDep) -> Visitor | None:
@@ -111,7 +171,8 @@ def csrf_checked_visitor(request: Request, visitor: SignedInVisitor, form: FormV
     """The visitor of a state-changing request that carries the session's CSRF token (a form
     field for plain forms, a header set on <body> for htmx); anything else is refused."""
     sent = request.headers.get(CSRF_HEADER) or form.first(CSRF_FIELD)
-    if not sent or not hmac.compare_digest(sent, visitor.csrf_token):
+    expected = visitor.web_session.csrf_token
+    if not sent or not hmac.compare_digest(unmask_token(sent) or sent, expected):
         raise PermissionDenied("This form has expired. Go back, reload the page and try again.")
     return visitor
 

@@ -19,6 +19,7 @@ from domain.users.models import User
 from domain.users.passwords import hash_password
 from domain.web_sessions.models import WebSession
 from tests.factories import make_supporter, make_user
+from web.session import SIGN_IN_CHECK_COOKIE, SIGN_IN_CHECK_FIELD
 
 PASSWORD = "a-long-test-passphrase"
 HTML = {"accept": "text/html"}
@@ -94,9 +95,7 @@ def sign_in(db: Session, client: TestClient, password_hash: str) -> Callable[...
             user.password_hash = password_hash
             db.add(user)
             db.flush()
-        answer = browser.post(
-            "/sign-in", data={"email": user.email, "password": PASSWORD}, follow_redirects=False
-        )
+        answer = post_sign_in_form(browser, {"email": user.email, "password": PASSWORD})
         assert answer.status_code == 303, answer.text
         return Browser(client=browser, user=user, csrf=latest_web_session(db, user).csrf_token)
 
@@ -148,7 +147,11 @@ def goes_to_sign_in(response: Response) -> bool:
 
 def set_cookie_attributes(response: Response) -> tuple[str, str, dict[str, str]]:
     """The session cookie a response sets: its name, value and attributes (lower-case)."""
-    header = response.headers["set-cookie"]
+    header = next(
+        cookie
+        for cookie in response.headers.get_list("set-cookie")
+        if "peer_session=" in cookie.split(";")[0]
+    )
     first, *rest = [part.strip() for part in header.split(";")]
     name, _, value = first.partition("=")
     attributes = {}
@@ -185,3 +188,13 @@ def hidden_value(page: str, name: str) -> str:
     found = re.search(rf'name="{name}" value="([^"]*)"', page)
     assert found, f"no hidden {name} field"
     return found.group(1)
+
+
+def post_sign_in_form(browser: TestClient, data: dict[str, str]) -> Response:
+    """POST the sign-in form as a browser that loaded it: with the sign-in check in its
+    cookie and in the form."""
+    check = "sign-in-check-for-tests"
+    browser.cookies.set(SIGN_IN_CHECK_COOKIE, check, domain=browser.base_url.host, path="/sign-in")
+    return browser.post(
+        "/sign-in", data={**data, SIGN_IN_CHECK_FIELD: check}, follow_redirects=False
+    )

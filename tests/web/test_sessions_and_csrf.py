@@ -3,6 +3,7 @@ state-changing request carries; security headers on every HTML answer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,13 +29,16 @@ from tests.web.conftest import (
     Browser,
     assert_security_headers,
     goes_to_sign_in,
+    hidden_value,
     is_fragment,
     latest_web_session,
+    post_sign_in_form,
     set_cookie_attributes,
     user_of,
     vary_of,
 )
 from tests.web.test_supporter_pages import SIGNED_IN_PAGES, log, valid_form
+from web.session import unmask_token
 
 SECURE_COOKIE = "__Host-peer_session"
 
@@ -220,8 +224,12 @@ def test_the_token_is_on_every_form_and_on_body_for_htmx(
         page = client.get(path).text
         forms = page.count('<form method="post"')
         assert forms >= 2  # the page's form and sign-out
-        assert page.count(f'name="csrf_token" value="{as_supporter.csrf}"') == forms
-        assert f'"X-CSRF-Token": "{as_supporter.csrf}"' in page
+        tokens = re.findall(r'name="csrf_token" value="([^"]+)"', page)
+        assert len(tokens) == forms
+        assert {unmask_token(token) for token in tokens} == {as_supporter.csrf}
+        header_token = re.search(r'"X-CSRF-Token": "([^"]+)"', page)
+        assert header_token is not None
+        assert unmask_token(header_token.group(1)) == as_supporter.csrf
 
 
 # The session cookie and the session behind it.
@@ -335,9 +343,7 @@ def test_the_lifetime_comes_from_the_program_settings(
     user.password_hash = password_hash
     db.add(user)
     db.flush()
-    answer = client.post(
-        "/sign-in", data={"email": user.email, "password": PASSWORD}, follow_redirects=False
-    )
+    answer = post_sign_in_form(client, {"email": user.email, "password": PASSWORD})
     web_session = latest_web_session(db, user)
     assert web_session.expires_at - web_session.created_at == timedelta(hours=3)
     _, _, attributes = set_cookie_attributes(answer)
@@ -347,10 +353,8 @@ def test_the_lifetime_comes_from_the_program_settings(
 def test_a_failed_sign_in_leaves_the_current_session_alone(
     client: TestClient, as_supporter: Browser
 ) -> None:
-    answer = client.post(
-        "/sign-in",
-        data={"email": as_supporter.user.email, "password": "not-the-password-1"},
-        follow_redirects=False,
+    answer = post_sign_in_form(
+        client, {"email": as_supporter.user.email, "password": "not-the-password-1"}
     )
     assert answer.status_code == 401
     assert still_signed_in(client)
@@ -375,9 +379,7 @@ def test_over_https_the_cookie_is_host_only_and_secure(
     db.add(user)
     db.flush()
     browser = new_browser(base_url="https://127.0.0.1")  # an allowed host over https as well
-    answer = browser.post(
-        "/sign-in", data={"email": user.email, "password": PASSWORD}, follow_redirects=False
-    )
+    answer = post_sign_in_form(browser, {"email": user.email, "password": PASSWORD})
     assert answer.status_code == 303
     # __Host- makes browsers insist on Secure, Path=/ and no Domain.
     name, _, attributes = set_cookie_attributes(answer)
@@ -458,3 +460,42 @@ def test_pages_load_only_same_origin_scripts(client: TestClient, as_supporter: B
     assert "<script>" not in page
     assert "onclick=" not in page
     assert 'src="/static/htmx-2.0.11.min.js"' in page
+
+
+def test_the_csrf_token_is_masked_afresh_in_every_page(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    """Compressed pages must never repeat the session's secret (BREACH): each page carries a
+    different masked token, and each one works."""
+    first = hidden_value(client.get("/log").text, "csrf_token")
+    second = hidden_value(client.get("/log").text, "csrf_token")
+    assert first != second
+    assert as_supporter.csrf not in client.get("/log").text
+    for token in (first, second):
+        answer = client.post("/debrief", data={"csrf_token": token, "urgency": "today"},
+                             follow_redirects=False)  # fmt: skip
+        assert answer.status_code == 303
+
+
+def test_a_sign_in_form_without_its_check_is_refused(
+    client: TestClient, db: Session, supporter: Supporter, password_hash: str
+) -> None:
+    """Login CSRF: another site posting our sign-in form (it cannot read or set the check
+    cookie) does not sign the browser in."""
+    user = user_of(db, supporter)
+    user.password_hash = password_hash
+    db.add(user)
+    db.flush()
+    answer = client.post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD}, follow_redirects=False
+    )
+    assert answer.status_code == 403
+    assert "expired" in answer.text
+    assert not still_signed_in(client)
+
+
+def test_the_sign_in_form_sets_its_check_in_a_strict_cookie(client: TestClient) -> None:
+    page = client.get("/sign-in")
+    check = hidden_value(page.text, "sign_in_check")
+    assert client.cookies.get("peer_sign_in_check") == check
+    assert "samesite=strict" in page.headers["set-cookie"].lower()

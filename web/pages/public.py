@@ -24,11 +24,16 @@ from web.forms import FormValues, domain_error_messages, parse_form
 from web.pages.common import page, redirect_after_post, safe_next
 from web.pages.supporter import supporter_home
 from web.session import (
+    SIGN_IN_CHECK_FIELD,
     CheckedVisitor,
     MaybeVisitor,
     clear_session_cookie,
+    clear_sign_in_check_cookie,
+    new_sign_in_check,
     session_token,
     set_session_cookie,
+    set_sign_in_check_cookie,
+    sign_in_check_matches,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -65,17 +70,42 @@ def sign_in_form(
 ) -> Response:
     if visitor is not None:
         return redirect_after_post(request, safe_next(next_path))
-    return page(
-        request, session, None, "sign_in.html", values={}, errors={}, next=safe_next(next_path),
-        private=True,
+    return sign_in_page(request, session, next_path=safe_next(next_path))
+
+
+def sign_in_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    next_path: str,
+    status_code: int = 200,
+    email: str = "",
+    errors: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The form, with a fresh sign-in check in a cookie and in the form (login CSRF)."""
+    check = new_sign_in_check()
+    response = page(
+        request, session, None, "sign_in.html", status_code=status_code,
+        values={"email": email}, errors=errors or {}, next=next_path, sign_in_check=check,
+        headers=headers, private=True,
     )  # fmt: skip
+    set_sign_in_check_cookie(request, response, check)
+    return response
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
 def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> Response:
     email, password = form.first("email").strip(), form.first("password")
     next_path = safe_next(form.first("next"))
-    status, errors = 401, {"form": SIGN_IN_FAILED}
+    if not sign_in_check_matches(request, form.first(SIGN_IN_CHECK_FIELD)):
+        # Another site may not sign this browser in to an account of its choosing.
+        message = "This sign-in form had expired. Please sign in again."
+        return sign_in_page(
+            request, session, next_path=next_path, status_code=403, email=email,
+            errors={"form": message},
+        )  # fmt: skip
+    status, errors, headers = 401, {"form": SIGN_IN_FAILED}, {}
     try:
         signed_in = sign_in(
             session,
@@ -86,14 +116,16 @@ def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> R
         )
     except TooManyAttempts as refused:
         status, errors, signed_in = 429, {"form": refused.message}, None
+        headers = {"Retry-After": str(refused.retry_after)}
     if signed_in is not None:
         response = redirect_after_post(request, next_path)
         lifetime = signed_in.web_session.expires_at - signed_in.web_session.created_at
         set_session_cookie(request, response, signed_in.token, int(lifetime.total_seconds()))
+        clear_sign_in_check_cookie(response)
         return response
-    return page(
-        request, session, None, "sign_in.html", status_code=status,
-        values={"email": email}, errors=errors, next=next_path, private=True,
+    return sign_in_page(
+        request, session, next_path=next_path, status_code=status, email=email, errors=errors,
+        headers=headers,
     )  # fmt: skip
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.db import unit_of_work
 from domain.errors import DomainError
+from domain.resources.service import crisis_resources
 from web.rendering import is_htmx, render
-from web.session import SignInRequired, sign_in_location
+from web.session import SignInRequired, optional_visitor, sign_in_location
 
 MESSAGES = {
     404: "There is nothing at this address.",
@@ -23,9 +27,27 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or is_htmx(request)
 
 
-def error_page(request: Request, message: str, status_code: int) -> Response:
-    context: dict[str, object] = {"message": message, "visitor": None, "crisis_resources": []}
-    return render(request, "error.html", context, status_code=status_code, private=True)
+def _page_context(request: Request) -> dict[str, object]:
+    """The header's crisis contacts and the visitor, read in a unit of work of their own (the
+    request's own may have been rolled back); without a database, a page still renders."""
+    try:
+        with unit_of_work(request.app.state.engine) as session:
+            return {
+                "visitor": optional_visitor(request, session),
+                "crisis_resources": crisis_resources(session),
+            }
+    except SQLAlchemyError:
+        return {"visitor": None, "crisis_resources": []}
+
+
+async def error_page(request: Request, message: str, status_code: int) -> Response:
+    context = {"message": message, **await run_in_threadpool(_page_context, request)}
+    # htmx puts the message where the page's main content is, whatever it asked to swap.
+    headers = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"} if is_htmx(request) else {}
+    return render(
+        request, "error.html", context, status_code=status_code, private=True,
+        block="content", headers=headers,
+    )  # fmt: skip
 
 
 def install_page_error_handlers(app: FastAPI) -> None:
@@ -36,15 +58,15 @@ def install_page_error_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 {"title": message}, status_code=error.status_code, headers=error.headers
             )
-        return error_page(request, message, error.status_code)
+        return await error_page(request, message, error.status_code)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
-        return error_page(request, error.message, error.status_code)
+        return await error_page(request, error.message, error.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_address(request: Request, _error: RequestValidationError) -> Response:
-        return error_page(request, "This address is not valid. Go back and try again.", 422)
+        return await error_page(request, "This address is not valid. Go back and try again.", 422)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, error: SignInRequired) -> Response:

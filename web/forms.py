@@ -55,12 +55,13 @@ async def read_form(request: Request) -> Form:
 FormValues = Annotated[Form, Depends(read_form)]
 
 
-def field_messages(error: ValidationError) -> dict[str, str]:
+def field_messages(error: ValidationError, missing: str = "Fill this in.") -> dict[str, str]:
     """The first message for each field, named by its top-level field."""
     messages: dict[str, str] = {}
     for problem in error.errors():
         field = str(problem["loc"][0]) if problem["loc"] else "form"
-        messages.setdefault(field, _message_of(problem))
+        text = missing if problem["type"] == "missing" else _message_of(problem)
+        messages.setdefault(field, text)
     return messages
 
 
@@ -74,13 +75,14 @@ def _message_of(problem: Any) -> str:
 
 
 def parse_form(
-    schema: type[SchemaT], values: dict[str, Any]
+    schema: type[SchemaT], values: dict[str, Any], *, missing: str = "Fill this in."
 ) -> tuple[SchemaT | None, dict[str, str]]:
-    """The schema and no messages, or None and the message for each field at fault."""
+    """The schema and no messages, or None and the message for each field at fault;
+    `missing` is what an unanswered field says ("Choose one." where all are choices)."""
     try:
         return schema.model_validate(values), {}
     except ValidationError as error:
-        return None, field_messages(error)
+        return None, field_messages(error, missing)
 
 
 def domain_error_messages(error: DomainError) -> dict[str, str]:

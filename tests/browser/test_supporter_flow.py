@@ -63,7 +63,7 @@ def test_a_supporter_signs_in_opens_the_guide_and_logs_an_encounter_without_a_re
     expect(page.get_by_role("heading", name="Encounter guide", level=1)).to_be_visible()
     expect(page.locator(".guide-step").first).to_be_visible()
     assert_fits_the_screen(page)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").tap()
+    page.get_by_role("link", name="Peer Support").tap()  # the site name leads home
 
     taps = Taps()
     taps.tap(page.get_by_role("link", name="Log an encounter"))
@@ -133,8 +133,8 @@ def test_a_missing_answer_is_shown_beside_its_field_and_the_other_answers_are_ke
     page.get_by_role("button", name="Save encounter").tap()
 
     expect(page.get_by_role("alert")).to_contain_text("Please check the fields marked below.")
-    expect(error_beside(page, "Where")).to_have_text("Fill this in.")
-    expect(error_beside(page, "Colleague's profession")).to_have_text("Fill this in.")
+    expect(error_beside(page, "Where")).to_have_text("Choose one.")
+    expect(error_beside(page, "Colleague's profession")).to_have_text("Choose one.")
     expect(page.get_by_label("Colleague's profession")).to_have_attribute("aria-invalid", "true")
     # Everything else stays as the supporter left it.
     expect(choice_input(page, "How long", "Under 15 min")).to_be_checked()

@@ -292,7 +292,7 @@ def test_an_invalid_encounter_is_shown_again_with_messages_and_every_answer_kept
     assert page.status_code == 422
     assert "<html" in page.text
     assert "Please check the fields marked below." in page.text
-    assert '<p class="error" id="setting-error">Fill this in.</p>' in page.text
+    assert '<p class="error" id="setting-error">Choose one.</p>' in page.text
     assert 'id="stressors-error">Choose at least one.</p>' in page.text
     assert 'aria-describedby="setting-error"' in page.text
     assert 'id="peer_profession-error"' not in page.text
@@ -371,18 +371,33 @@ def test_an_invalid_htmx_post_gets_the_form_fragment_with_messages(
     assert encounters_of(db, supporter) == []
 
 
-def test_htmx_is_told_to_swap_an_invalid_forms_422(
-    client: TestClient, as_supporter: Browser
-) -> None:
-    """htmx leaves 4xx answers unswapped by default: the page's config must let the 422
-    form with its messages in, and keep other errors out."""
+def test_htmx_is_told_to_swap_error_answers(client: TestClient, as_supporter: Browser) -> None:
+    """htmx leaves 4xx answers unswapped by default: the page's config must let the 422 form
+    with its messages in, and other errors' messages too (they retarget the main area)."""
     page = client.get("/log").text
     config = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page)
     assert config is not None
     rules = json.loads(config.group(1))["responseHandling"]
-    first_match = next(rule for rule in rules if re.fullmatch(rule["code"], "422"))
-    assert first_match["swap"] is True
-    assert next(rule for rule in rules if re.fullmatch(rule["code"], "403"))["swap"] is False
+    for status in ("422", "403", "404", "500"):
+        assert next(rule for rule in rules if re.fullmatch(rule["code"], status))["swap"] is True
+    assert next(rule for rule in rules if re.fullmatch(rule["code"], "204"))["swap"] is False
+
+
+def test_an_htmx_request_refused_shows_its_message_in_the_main_area(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    answer = client.post("/debrief", data={"urgency": "today"}, headers=HTMX)  # no CSRF token
+    assert answer.status_code == 403
+    assert answer.headers["hx-retarget"] == "#main"
+    assert "<html" not in answer.text
+    assert "This form has expired" in answer.text
+
+
+def test_error_pages_keep_the_crisis_button(client: TestClient, as_supporter: Browser) -> None:
+    page = client.get("/encounters/999999/edit", headers=HTML)
+    assert page.status_code == 404
+    assert 'href="tel:988"' in page.text
+    assert 'href="sms:741741' in page.text
 
 
 def test_the_month_fragment_refreshes_on_the_logged_event(

@@ -55,6 +55,7 @@ from web.session import CheckedVisitor, SignedInVisitor, Visitor
 router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 ENCOUNTER_LOGGED = "encounter-logged"
+CHOOSE_ONE = "Choose one."
 SINGLE_FIELDS = (
     "occurred_on", "setting", "initiated_by", "modality", "peer_profession",
     "peer_org_relation", "duration_band", "escalation", "follow_up",
@@ -186,7 +187,7 @@ def log_submit(
 ) -> Response:
     supporter = require_supporter(visitor)
     values = encounter_values(form)
-    data, errors = parse_form(EncounterCreate, values)
+    data, errors = parse_form(EncounterCreate, values, missing=CHOOSE_ONE)
     if data is not None:
         try:
             logged = log_encounter(session=session, actor=visitor.actor, data=data)
@@ -276,7 +277,7 @@ def edit_submit(
 ) -> Response:
     encounter = _editable(visitor, session, encounter_id)
     values = encounter_values(form)
-    data, errors = parse_form(EncounterUpdate, values)
+    data, errors = parse_form(EncounterUpdate, values, missing=CHOOSE_ONE)
     if data is not None:
         try:
             update_encounter(

@@ -34,6 +34,19 @@
     });
   }
 
+  // Session times are written in UTC; show them in the phone's own time zone.
+  function showLocalTimes(root) {
+    var format = new Intl.DateTimeFormat(undefined, {
+      weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+    });
+    root.querySelectorAll("time[data-local]").forEach(function (time) {
+      var when = new Date(time.getAttribute("datetime"));
+      if (!isNaN(when)) { time.textContent = format.format(when); }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showLocalTimes(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { showLocalTimes(event.detail.target); });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.share");
     if (button) { share(button); }

@@ -24,6 +24,7 @@ from domain.migrations import current_revision, is_at_head, upgrade_to_head
 from domain.settings import Settings, SettingsError, load_settings
 from domain.users.models import UserCreate
 from domain.users.service import create_user, issue_setup_token
+from domain.web_sessions.service import issue_password_link
 
 PROGRAM = "peer-support"
 DEFAULT_HOST = "127.0.0.1"
@@ -130,8 +131,13 @@ def run_create_user(settings: Settings, args: argparse.Namespace) -> None:
         user = create_user(session=session, actor=Actor.operator(), data=data)
         roles = ", ".join(sorted(user.roles))
         print(f"Created user {user.id}: {user.email} ({roles}).")
-    if password is None:
-        print("No password set: the user signs in after an admin sets one.")
+        if password is None:
+            assert user.id is not None
+            token = issue_password_link(session=session, actor=Actor.operator(), user_id=user.id)
+            print(
+                "Send them this link to choose a password (it works once, for 3 days):\n"
+                f"    {settings.public_url.rstrip('/')}/set-password/{token}"
+            )
 
 
 def run_create_api_client(settings: Settings, args: argparse.Namespace) -> None:

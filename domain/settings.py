@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     debug: bool = False
+    # Where people reach this app: links printed by the CLI start with it.
+    public_url: str = "http://127.0.0.1:8000"
     jwt_issuer: str = "peer-support"
     jwt_audience: str = "peer-support-api"
     # PEM files of EC P-256 private keys: the first signs, the others still verify (rotation).

@@ -203,3 +203,14 @@ def test_create_api_client_refusals_are_one_line(
     assert run(capsys, "create-api-client", "--name", "HR", "--scope", "reports:read")[0] == 0
     code, _, err = run(capsys, "create-api-client", "--name", " HR ", "--scope", "roster:read")
     assert_one_line_error(code, err, "exists already")
+
+
+def test_create_user_without_a_password_prints_a_set_password_link(
+    capsys: pytest.CaptureFixture[str], database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_URL", "https://peer.hospital.example.org/")
+    run(capsys, "migrate")
+    code, out, _ = run(capsys, "create-user", "--email", "new@hospital.example.org", "--name",
+                       "Noor", "--role", "supporter")  # fmt: skip
+    assert code == 0
+    assert "https://peer.hospital.example.org/set-password/" in out

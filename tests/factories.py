@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select, update
 
 from domain.actors import Actor
@@ -22,7 +25,13 @@ from domain.codes import (
     SupportType,
 )
 from domain.columns import utcnow
-from domain.encounters.models import Encounter, EncounterCreate
+from domain.encounters.models import (
+    Encounter,
+    EncounterCreate,
+    EncounterElement,
+    EncounterStressor,
+    EncounterSupportType,
+)
 from domain.org_units.models import OrgUnit
 from domain.resources.models import Resource
 from domain.sessions.models import ProgramSession
@@ -147,3 +156,60 @@ def set_logged_at(session: Session, encounter: Encounter, when: datetime) -> Non
     """Move an encounter's `logged_at`, as if it had been logged then."""
     session.exec(update(Encounter).where(col(Encounter.id) == encounter.id).values(logged_at=when))
     session.refresh(encounter)
+
+
+def add_encounter_rows(
+    db: Session,
+    supporter: Supporter,
+    count: int,
+    *,
+    on: date,
+    stressors: tuple[str, ...] = ("adverse_event",),
+    elements: tuple[str, ...] = ("listening",),
+    support_types: tuple[str, ...] = ("emotional",),
+    **values: Any,
+) -> None:
+    """`count` encounters as rows, past the logging rules (any past month, any volume)."""
+    assert supporter.id is not None
+    peer = values.pop("peer_profession_code", "physician")
+    fields: dict[str, Any] = {
+        "setting": "inpatient_unit",
+        "initiated_by": "supporter_approach",
+        "modality": "in_person",
+        "peer_org_relation": "unknown",
+        "duration_band": "15_to_30",
+        "escalation": "none",
+        "follow_up": "none",
+    } | values
+    db.add_all(
+        Encounter(
+            supporter_id=supporter.id,
+            occurred_on=on,
+            peer_profession_code=peer,
+            interprofessional=peer != supporter.profession_code,
+            stressor_rows=[EncounterStressor(stressor=Stressor(code)) for code in stressors],
+            element_rows=[EncounterElement(element=SupportElement(code)) for code in elements],
+            support_type_rows=[
+                EncounterSupportType(support_type=SupportType(code)) for code in support_types
+            ],
+            **fields,
+        )
+        for _ in range(count)
+    )
+    db.flush()
+
+
+@contextmanager
+def counting_statements(db: Session) -> Iterator[list[str]]:
+    """The SQL statements run on the test's connection, which the app's requests share."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    connection = db.connection()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", count)

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from api.v1.pagination import encode_cursor
@@ -54,6 +52,7 @@ from domain.sessions.models import ProgramSession
 from domain.supporters.models import Supporter
 from domain.users.models import User
 from tests.factories import (
+    counting_statements,
     make_org_unit,
     make_program_session,
     make_resource,
@@ -223,22 +222,6 @@ def walk(client: TestClient, first_url: str, headers: Headers, key: str) -> list
             assert parse_qs(urlsplit(url).query)["cursor"] == [body["next"]]
         assert len(seen) < 1000, "the cursor does not advance"
     return seen
-
-
-@contextmanager
-def counting_statements(db: Session) -> Iterator[list[str]]:
-    """The SQL statements run on the test's connection, which the app's requests share."""
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    connection = db.connection()
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
 
 
 def assert_problem(response: Any, status: int, field: str) -> None:

@@ -13,63 +13,16 @@ from sqlmodel import Session, col, select
 
 from domain.audit.models import AuditEvent
 from domain.auth.service import TokenIssuer
-from domain.codes import ApiScope, Role, Stressor, SupportElement, SupportType
-from domain.encounters.models import (
-    Encounter,
-    EncounterElement,
-    EncounterStressor,
-    EncounterSupportType,
-)
+from domain.codes import ApiScope, Role
 from domain.reports.models import ReportDimension
-from domain.supporters.models import Supporter
 from tests.api.conftest import bearer
+from tests.factories import add_encounter_rows as add_encounters
 from tests.factories import make_supporter
 
 Headers = dict[str, str]
 REPORT = "/api/v1/reports/encounters"
 JANUARY, FEBRUARY = date(2025, 1, 15), date(2025, 2, 10)
 K = 11
-
-
-def add_encounters(
-    db: Session,
-    supporter: Supporter,
-    count: int,
-    *,
-    on: date,
-    stressors: tuple[str, ...] = ("adverse_event",),
-    elements: tuple[str, ...] = ("listening",),
-    support_types: tuple[str, ...] = ("emotional",),
-    **values: Any,
-) -> None:
-    """`count` encounters as rows, past the logging rules (any past month, any volume)."""
-    assert supporter.id is not None
-    peer = values.pop("peer_profession_code", "physician")
-    fields: dict[str, Any] = {
-        "setting": "inpatient_unit",
-        "initiated_by": "supporter_approach",
-        "modality": "in_person",
-        "peer_org_relation": "unknown",
-        "duration_band": "15_to_30",
-        "escalation": "none",
-        "follow_up": "none",
-    } | values
-    db.add_all(
-        Encounter(
-            supporter_id=supporter.id,
-            occurred_on=on,
-            peer_profession_code=peer,
-            interprofessional=peer != supporter.profession_code,
-            stressor_rows=[EncounterStressor(stressor=Stressor(code)) for code in stressors],
-            element_rows=[EncounterElement(element=SupportElement(code)) for code in elements],
-            support_type_rows=[
-                EncounterSupportType(support_type=SupportType(code)) for code in support_types
-            ],
-            **fields,
-        )
-        for _ in range(count)
-    )
-    db.flush()
 
 
 def read(client: TestClient, headers: Headers, dimension: str, **params: str) -> dict[str, Any]:

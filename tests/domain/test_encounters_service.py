@@ -1,11 +1,8 @@
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import event
 from sqlmodel import Session
 
 from domain.actors import Actor
@@ -28,6 +25,7 @@ from tests.factories import (
     ADMIN,
     COORDINATOR,
     audit_actions,
+    counting_statements,
     days_ago,
     encounter_data,
     make_resource,
@@ -399,21 +397,6 @@ def test_a_change_breaking_a_rule_is_refused(
 
 
 # Listing runs a constant number of queries
-
-
-@contextmanager
-def counting_statements(db: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-    connection = db.connection()
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
 
 
 def statements_to_list_and_show(db: Session, encounters: int) -> int:

@@ -4,31 +4,20 @@ and that suppressed audiences get suppressed answers (DESIGN.md section 3, Repor
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from domain.actors import Actor
-from domain.codes import Modality, Stressor, SupportElement, SupportType
-from domain.encounters.models import (
-    Encounter,
-    EncounterElement,
-    EncounterStressor,
-    EncounterSupportType,
-)
+from domain.codes import Modality
 from domain.errors import PermissionDenied
 from domain.professions.models import Profession
 from domain.program_settings.service import get_program_settings
 from domain.reports.models import EncounterReport, ReportDimension, ReportQuery, month_number
 from domain.reports.service import count_statement, read_encounter_report, totals_statement
-from domain.supporters.models import Supporter
 from tests.factories import (
     ADMIN,
     ANONYMOUS,
@@ -37,50 +26,17 @@ from tests.factories import (
     RESOURCE_EDITOR,
     SUPPORTER,
     audit_actions,
+    counting_statements,
     make_supporter,
+)
+from tests.factories import (
+    add_encounter_rows as add_encounters,
 )
 
 READING_CLIENT = Actor.for_api_client(41, frozenset({"reports:read"}))
 JANUARY = date(2025, 1, 15)
 FEBRUARY = date(2025, 2, 15)
 MARCH = date(2025, 3, 15)
-
-
-def add_encounters(
-    db: Session,
-    supporter: Supporter,
-    count: int,
-    *,
-    on: date,
-    stressors: tuple[str, ...] = ("adverse_event",),
-    **values: Any,
-) -> None:
-    """`count` encounters as rows, without the logging rules (dates in the past, any volume)."""
-    assert supporter.id is not None
-    peer = values.pop("peer_profession_code", "physician")
-    fields: dict[str, Any] = {
-        "setting": "inpatient_unit",
-        "initiated_by": "supporter_approach",
-        "modality": "in_person",
-        "peer_org_relation": "unknown",
-        "duration_band": "15_to_30",
-        "escalation": "none",
-        "follow_up": "none",
-    } | values
-    db.add_all(
-        Encounter(
-            supporter_id=supporter.id,
-            occurred_on=on,
-            peer_profession_code=peer,
-            interprofessional=peer != supporter.profession_code,
-            stressor_rows=[EncounterStressor(stressor=Stressor(code)) for code in stressors],
-            element_rows=[EncounterElement(element=SupportElement.listening)],
-            support_type_rows=[EncounterSupportType(support_type=SupportType.emotional)],
-            **fields,
-        )
-        for _ in range(count)
-    )
-    db.flush()
 
 
 def report(
@@ -283,21 +239,6 @@ def test_an_inactive_profession_with_encounters_keeps_its_cell(db: Session) -> N
 
 
 # Queries
-
-
-@contextmanager
-def counting_statements(db: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-    connection = db.connection()
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
 
 
 def statements_for_a_report(db: Session, encounters: int) -> int:

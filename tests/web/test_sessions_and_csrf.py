@@ -50,7 +50,8 @@ def state(db: Session) -> tuple[Any, ...]:
     ).all()
     debriefs = db.exec(select(DebriefRequest.id, DebriefRequest.urgency)).all()
     sessions = db.exec(select(WebSession.id).order_by(col(WebSession.id))).all()
-    return tuple(encounters), tuple(debriefs), tuple(sessions)
+    availability = db.exec(select(Supporter.id, Supporter.available)).all()
+    return tuple(encounters), tuple(debriefs), tuple(sessions), tuple(availability)
 
 
 def still_signed_in(browser: TestClient) -> bool:
@@ -71,6 +72,7 @@ STATE_CHANGES = {
     ),
     "delete": StateChange("/encounters/{id}/delete", {}, "/encounters?deleted=1"),
     "debrief": StateChange("/debrief", {"urgency": "today"}, "/debrief?sent=1"),
+    "availability": StateChange("/availability", {"available": "no"}, "/"),
     "sign-out": StateChange("/sign-out", {}, "/"),
 }
 

@@ -796,3 +796,18 @@ def test_home_says_a_debrief_was_asked_for(
     page = client.get("/").text
     assert "Would you like a debrief?" not in page
     assert "You asked for a debrief; a trainer will be in touch." in page
+
+
+def test_a_supporter_pauses_and_resumes_new_requests_from_home(
+    client: TestClient, db: Session, supporter: Supporter, as_supporter: Browser
+) -> None:
+    assert "taking new requests" in client.get("/").text
+    answer = client.post("/availability", data=as_supporter.form(available="no"),
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303
+    db.refresh(supporter)
+    assert supporter.available is False
+    assert "Take requests again" in client.get("/").text
+    client.post("/availability", data=as_supporter.form(available="yes"))
+    db.refresh(supporter)
+    assert supporter.available is True

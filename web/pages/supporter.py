@@ -44,8 +44,8 @@ from domain.pagination import PageRequest
 from domain.professions.service import list_professions
 from domain.resources.service import ResourceFilters, list_resources
 from domain.sessions.service import attendance_of_supporter, upcoming_program_sessions
-from domain.supporters.models import Supporter
-from domain.supporters.service import month_bounds, monthly_workload
+from domain.supporters.models import Supporter, SupporterUpdate
+from domain.supporters.service import month_bounds, monthly_workload, update_supporter
 from domain.types import MAX_ROW_ID
 from web.forms import Form, FormValues, domain_error_messages, parse_form
 from web.pages.common import page, redirect_after_post
@@ -125,6 +125,19 @@ def supporter_home(request: Request, session: Session, visitor: Visitor) -> HTML
         debrief_requested=has_open_request(session, visitor.actor),
         **month_summary(session, visitor, supporter),
     )  # fmt: skip
+
+
+@router.post("/availability", response_class=HTMLResponse)
+def availability_submit(
+    request: Request, session: SessionDep, visitor: CheckedVisitor, form: FormValues
+) -> Response:
+    """A supporter says whether they take new requests now (reaching the monthly cap turns
+    it off; the supporter turns it back on when ready)."""
+    supporter = require_supporter(visitor)
+    assert supporter.id is not None
+    data = SupporterUpdate(available=form.first("available") == "yes")
+    update_supporter(session=session, actor=visitor.actor, supporter_id=supporter.id, data=data)
+    return redirect_after_post(request, "/")
 
 
 @router.get("/guide", response_class=HTMLResponse)

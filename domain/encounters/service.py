@@ -162,8 +162,13 @@ def get_encounter(*, session: Session, actor: Actor, encounter_id: int) -> Encou
     return _own_encounter(session, actor, encounter_id)
 
 
+def is_editable(encounter: Encounter) -> bool:
+    """Its supporter may still change or delete it: within 7 days of logging."""
+    return utcnow() <= encounter.logged_at + EDIT_WINDOW
+
+
 def _require_edit_window(encounter: Encounter) -> None:
-    if utcnow() > encounter.logged_at + EDIT_WINDOW:
+    if not is_editable(encounter):
         raise RuleViolation(
             "Encounters can be changed or deleted only within 7 days of logging; "
             "older ones stay as they are."

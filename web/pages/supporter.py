@@ -29,11 +29,12 @@ from domain.codes import (
 from domain.columns import utcnow
 from domain.debriefs.models import DebriefUrgency
 from domain.debriefs.service import has_open_request, request_debrief, should_prompt_debrief
-from domain.encounters.models import EncounterCreate, EncounterPublic, EncounterUpdate
+from domain.encounters.models import Encounter, EncounterCreate, EncounterPublic, EncounterUpdate
 from domain.encounters.service import (
     EncounterFilters,
     delete_encounter,
     get_encounter,
+    is_editable,
     list_encounters,
     log_encounter,
     to_public,
@@ -248,7 +249,8 @@ def my_encounters(
     encounters = [to_public(row) for row in listed.items]
     return page(
         request, session, visitor, "encounters.html", active="log",
-        months=group_by_month(encounters), older=listed.next_after_id, today=utcnow().date(),
+        months=group_by_month(encounters), older=listed.next_after_id,
+        editable_ids={row.id for row in listed.items if is_editable(row)},
     )  # fmt: skip
 
 
@@ -261,21 +263,20 @@ def group_by_month(encounters: list[EncounterPublic]) -> list[tuple[str, list[En
     return [(first.strftime("%B %Y"), rows) for first, rows in months.items()]
 
 
-def _editable(visitor: Visitor, session: Session, encounter_id: int) -> EncounterPublic:
+def _own_encounter(visitor: Visitor, session: Session, encounter_id: int) -> Encounter:
     require_supporter(visitor)
-    encounter = get_encounter(session=session, actor=visitor.actor, encounter_id=encounter_id)
-    return to_public(encounter)
+    return get_encounter(session=session, actor=visitor.actor, encounter_id=encounter_id)
 
 
 @router.get("/encounters/{encounter_id}/edit", response_class=HTMLResponse)
 def edit_form(
     request: Request, session: SessionDep, visitor: SignedInVisitor, encounter_id: IdPath
 ) -> HTMLResponse:
-    encounter = _editable(visitor, session, encounter_id)
-    values = encounter.model_dump()
+    row = _own_encounter(visitor, session, encounter_id)
+    encounter = to_public(row)
     return page(
-        request, session, visitor, "edit.html", active="log", encounter=encounter, values=values,
-        errors={}, too_late=encounter.editable_until < utcnow().date(),
+        request, session, visitor, "edit.html", active="log", encounter=encounter,
+        values=encounter.model_dump(), errors={}, too_late=not is_editable(row),
         **log_form_context(session, visitor),
     )  # fmt: skip
 
@@ -288,7 +289,7 @@ def edit_submit(
     encounter_id: IdPath,
     form: FormValues,
 ) -> Response:
-    encounter = _editable(visitor, session, encounter_id)
+    encounter = to_public(_own_encounter(visitor, session, encounter_id))
     values = encounter_values(form)
     data, errors = parse_form(EncounterUpdate, values, missing=CHOOSE_ONE)
     if data is not None:
@@ -311,15 +312,11 @@ def edit_submit(
 def delete_confirmation(
     request: Request, session: SessionDep, visitor: SignedInVisitor, encounter_id: IdPath
 ) -> HTMLResponse:
-    encounter = _editable(visitor, session, encounter_id)
+    row = _own_encounter(visitor, session, encounter_id)
     return page(
-        request, session, visitor, "delete.html", active="log", encounter=encounter,
-        too_late=editable_until_passed(encounter),
+        request, session, visitor, "delete.html", active="log", encounter=to_public(row),
+        too_late=not is_editable(row),
     )  # fmt: skip
-
-
-def editable_until_passed(encounter: EncounterPublic) -> bool:
-    return encounter.editable_until < utcnow().date()
 
 
 @router.post("/encounters/{encounter_id}/delete", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-"""The ASGI application factory: mounts the health probes, the web pages and static files."""
+"""The ASGI application factory: the health probes, the JSON API at /api/v1, the web pages and
+static files."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine_for(settings.database_url)
     app.state.token_issuer = token_issuer(settings)
     app.include_router(health_router)
-    v1 = create_v1_app(engine=app.state.engine, settings=settings, issuer=app.state.token_issuer)
+    v1 = create_v1_app(engine=app.state.engine, issuer=app.state.token_issuer)
     app.state.api_v1 = v1
     app.mount("/api/v1", TooLargeAsProblem(v1))
     app.include_router(public_pages)

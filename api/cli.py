@@ -1,4 +1,4 @@
-"""The `peer-support` command: migrate, serve, create-user, demo.
+"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo.
 
 Bad input ends with one line on stderr and a non-zero exit, never a traceback."""
 

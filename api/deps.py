@@ -10,17 +10,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from domain.db import unit_of_work
-from domain.settings import Settings
 
 
 def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
@@ -33,7 +27,6 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 # scope="function": commit before the response leaves, so the page a redirect leads to (or the
 # next request of the same person) sees what was just written.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def client_ip(request: Request) -> str | None:

@@ -31,7 +31,9 @@ def readyz(engine: EngineDep) -> JSONResponse:
     body = {
         "status": "ok" if ready else "unavailable",
         "database": "reachable",
-        "migrations": "at head" if ready else "behind: run `peer-support migrate`",
+        "migrations": "at head"
+        if ready
+        else f"not at head (database {current}, code {head}): run `peer-support migrate`",
         "revision": current,
     }
     return JSONResponse(body, status_code=200 if ready else 503)

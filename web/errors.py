@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import SQLAlchemyError
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.v1.problems import problem_response
 from domain.db import unit_of_work
 from domain.errors import DomainError
 from domain.resources.service import crisis_resources
@@ -55,9 +56,9 @@ def install_page_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         message = MESSAGES.get(error.status_code, str(error.detail))
         if not _wants_html(request):
-            return JSONResponse(
-                {"title": message}, status_code=error.status_code, headers=error.headers
-            )
+            # API clients (also for addresses that never reached /api/v1) get problem details.
+            headers = dict(error.headers) if error.headers else None
+            return problem_response(error.status_code, message, headers=headers)
         return await error_page(request, message, error.status_code)
 
     @app.exception_handler(DomainError)
@@ -67,6 +68,18 @@ def install_page_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_address(request: Request, _error: RequestValidationError) -> Response:
         return await error_page(request, "This address is not valid. Go back and try again.", 422)
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(request: Request, _error: IntegrityError) -> Response:
+        message = "Someone saved the same thing at the same moment. Reload and try again."
+        return await error_page(request, message, 409)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, _error: Exception) -> Response:
+        # The error itself is logged by the server; the person gets a calm page and the
+        # crisis button, never a stack trace.
+        message = "Something went wrong on our side. Please try again in a moment."
+        return await error_page(request, message, 500)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, error: SignInRequired) -> Response:

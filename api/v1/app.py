@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from api.v1.docs import router as docs_router
 from api.v1.docs import swagger_assets
 from api.v1.openapi import install_openapi
-from api.v1.problems import check_query_parameters, install_problem_handlers
+from api.v1.problems import MAX_BODY_BYTES, check_query_parameters, install_problem_handlers
 from api.v1.routes import (
     admin,
     api_clients,
@@ -22,9 +22,6 @@ from api.v1.routes import (
     sessions,
 )
 from domain.auth.service import TokenIssuer
-from domain.settings import Settings
-
-MAX_BODY_BYTES = 1024 * 1024
 
 API_DESCRIPTION = """The peer support program's API for hospital IT.
 
@@ -34,7 +31,7 @@ Lists are paginated with `limit` and the `next` cursor. API clients never see en
 only reports, with small counts suppressed."""
 
 
-def create_v1_app(*, engine: Engine, settings: Settings, issuer: TokenIssuer) -> FastAPI:
+def create_v1_app(*, engine: Engine, issuer: TokenIssuer) -> FastAPI:
     api = FastAPI(
         title="Peer Support API",
         version="1",
@@ -46,10 +43,20 @@ def create_v1_app(*, engine: Engine, settings: Settings, issuer: TokenIssuer) ->
         dependencies=[Depends(check_query_parameters)],
     )
     api.state.engine = engine
-    api.state.settings = settings
     api.state.token_issuer = issuer
-    routers = (auth, me, reference, people, api_clients, sessions, encounters, resources, reports)
-    for module in (*routers, admin):
+    routes = (
+        auth,
+        me,
+        reference,
+        people,
+        api_clients,
+        sessions,
+        encounters,
+        resources,
+        reports,
+        admin,
+    )
+    for module in routes:
         api.include_router(module.router)
     api.include_router(docs_router)
     api.mount("/docs-assets", swagger_assets, name="docs-assets")

@@ -39,7 +39,7 @@ def current_actor(
     issuer: TokenIssuerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Actor:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is None:
         raise _unauthorized("Send an access token: Authorization: Bearer <token>.", invalid=False)
     try:
         claims = check_access_token(

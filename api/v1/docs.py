@@ -8,7 +8,7 @@ from pathlib import Path
 
 import fastapi_offline
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
@@ -39,5 +39,5 @@ def docs_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/docs-start.js")
-def docs_start_script() -> HTMLResponse:
-    return HTMLResponse(START_SCRIPT.read_text(), media_type="text/javascript")
+def docs_start_script() -> FileResponse:
+    return FileResponse(START_SCRIPT, media_type="text/javascript")

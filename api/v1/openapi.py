@@ -12,7 +12,6 @@ from fastapi.openapi.utils import get_openapi
 from api.v1.problems import PROBLEM_MEDIA_TYPE, Problem
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-REPLACED_SCHEMAS = ("HTTPValidationError", "ValidationError", "Problem", "FieldError")
 
 
 def _is_problem(response: dict[str, Any]) -> bool:

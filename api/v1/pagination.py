@@ -45,7 +45,7 @@ def _foreign_cursor() -> InvalidInput:
 
 def decode_cursor(cursor: str) -> int:
     key = decode_cursor_key(cursor)
-    if not key.isdigit() or len(key) > 18:
+    if not (key.isascii() and key.isdigit()) or len(key) > 18:
         raise _foreign_cursor()
     return int(key)
 

@@ -10,6 +10,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,6 +18,8 @@ from domain.errors import DomainError
 from domain.schemas import has_control_characters
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+MAX_BODY_BYTES = 1024 * 1024
+SAVED_MEANWHILE = "Someone saved the same thing at the same moment. Reload and try again."
 CONTROL_MESSAGE = "Remove control characters from this text."
 UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's words for undecodable bodies
 TYPE_BASE = "urn:peer-support:problem:"
@@ -107,12 +110,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        named = error.field is not None and error.status_code == 422
         field_errors = (
-            [FieldError(field=error.field, message=error.message)] if error.field else None
+            [FieldError(field=error.field or "", message=error.message)] if named else None
         )
-        if error.status_code != 422 and field_errors:
-            field_errors = None
         return problem_response(error.status_code, error.message, errors=field_errors)
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(_request: Request, _error: IntegrityError) -> JSONResponse:
+        # Services check before they insert; two requests racing past the check meet here.
+        return problem_response(409, SAVED_MEANWHILE)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -158,7 +165,7 @@ class TooLargeAsProblem:
             if not replacing:
                 await send(message)
             elif not message.get("more_body", False):
-                detail = "The request body is over the 1 MiB limit."
+                detail = f"The request body is over the {MAX_BODY_BYTES // 1024 // 1024} MiB limit."
                 await problem_response(413, detail)(scope, receive, send)
 
         await self.app(scope, receive, send_problem_for_413)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from domain.actors import PROGRAM_MANAGERS, Actor
 from domain.changes import changes_of
 from domain.columns import utcnow
+from domain.debriefs.service import should_prompt_debrief
 from domain.encounters.models import (
     Encounter,
     EncounterCreate,
@@ -46,17 +47,16 @@ EDIT_WINDOW = timedelta(days=7)
 class LoggedEncounter:
     encounter: Encounter
     workload: MonthlyWorkload
-
-    @property
-    def debrief_prompt(self) -> bool:
-        """Ask the supporter whether they want a debrief: cap reached or asked for one."""
-        return self.workload.cap_reached or self.encounter.supporter_needs_debrief
+    # Offer a debrief now (the rule is `should_prompt_debrief`).
+    debrief_prompt: bool
 
 
 @dataclass(frozen=True)
 class EncounterFilters:
     occurred_from: date | None = None
     occurred_before: date | None = None
+    # A coordinator who is also a supporter sees only their own log on their own pages.
+    own_only: bool = False
 
 
 def editable_until(encounter: Encounter) -> date:
@@ -75,7 +75,12 @@ def log_encounter(*, session: Session, actor: Actor, data: EncounterCreate) -> L
     encounter = build_encounter(supporter, data)
     session.add(encounter)
     session.flush()
-    return LoggedEncounter(encounter=encounter, workload=apply_cap(session, actor, supporter))
+    workload = apply_cap(session, actor, supporter)
+    return LoggedEncounter(
+        encounter=encounter,
+        workload=workload,
+        debrief_prompt=should_prompt_debrief(session, supporter),
+    )
 
 
 def build_encounter(supporter: Supporter, data: EncounterCreate) -> Encounter:
@@ -137,7 +142,7 @@ def _set_children(encounter: Encounter, values: dict[str, Any]) -> None:
             setattr(encounter, relation, [row_type(**{column: v}) for v in values[field]])
 
 
-def _own_encounter(session: Session, actor: Actor, encounter_id: int) -> Encounter:
+def get_own_encounter(session: Session, actor: Actor, encounter_id: int) -> Encounter:
     """The actor's own encounter; another supporter's is "not found", never "forbidden".
     Callers who never see encounter rows (report viewers, API clients) are refused outright, and
     coordinators, who read every encounter, may not change one they did not log."""
@@ -159,7 +164,7 @@ def get_encounter(*, session: Session, actor: Actor, encounter_id: int) -> Encou
         if encounter is None:
             raise NotFound(f"There is no encounter {encounter_id}.")
         return encounter
-    return _own_encounter(session, actor, encounter_id)
+    return get_own_encounter(session, actor, encounter_id)
 
 
 def is_editable(encounter: Encounter) -> bool:
@@ -178,7 +183,7 @@ def _require_edit_window(encounter: Encounter) -> None:
 def update_encounter(
     *, session: Session, actor: Actor, encounter_id: int, data: EncounterUpdate
 ) -> Encounter:
-    encounter = _own_encounter(session, actor, encounter_id)
+    encounter = get_own_encounter(session, actor, encounter_id)
     _require_edit_window(encounter)
     supporter = session.get(Supporter, encounter.supporter_id)
     assert supporter is not None
@@ -201,7 +206,7 @@ def update_encounter(
 
 
 def delete_encounter(*, session: Session, actor: Actor, encounter_id: int) -> None:
-    encounter = _own_encounter(session, actor, encounter_id)
+    encounter = get_own_encounter(session, actor, encounter_id)
     _require_edit_window(encounter)
     session.delete(encounter)
     session.flush()
@@ -214,7 +219,7 @@ def list_encounters(
 
     Newest first; child rows load in one query per child table, however long the page."""
     query = select(Encounter).order_by(col(Encounter.id).desc()).limit(page.limit + 1)
-    if not actor.has_any_role(*PROGRAM_MANAGERS):
+    if filters.own_only or not actor.has_any_role(*PROGRAM_MANAGERS):
         supporter = supporter_of_user(session, actor.user_id)
         if supporter is None:
             # Report viewers and API clients get aggregate reports, never encounter rows.

@@ -308,8 +308,14 @@ HOSTILE: list[tuple[str, str, Any]] = [
     ),
     ("GET", "/sessions?from=2026-02-30", None),
     ("GET", "/reports/encounters?from=2026-02-30&to=2026-03&dimension=setting", None),
-    ("POST", "/auth/token", None),
 ]
+
+
+def test_the_token_endpoint_answers_an_empty_request_in_oauth_terms(client: TestClient) -> None:
+    """OAuth clients read RFC 6749 errors, so the token endpoint does not use problem details."""
+    response = client.post("/api/v1/auth/token")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
 
 
 @pytest.mark.parametrize(("method", "path", "body"), HOSTILE, ids=lambda v: str(v)[:40])

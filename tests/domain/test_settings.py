@@ -20,6 +20,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "ALLOWED_HOSTS",
         "DEBUG",
         "LOG_LEVEL",
+        "JWT_KEY_FILES",
+        "JWT_ISSUER",
+        "JWT_AUDIENCE",
+        "PUBLIC_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))

@@ -329,7 +329,7 @@ def test_a_too_short_password_is_refused_beside_the_field(client: TestClient, li
     page = set_password(client, link, "short-pass")
     assert page.status_code == 422
     assert 'id="password-error"' in page.text
-    assert "Use at least 12 characters." in page.text
+    assert "Use a password of 12 to 256 characters." in page.text
     assert "short-pass" not in page.text
     # The link still works.
     assert set_password(client, link, NEW_PASSWORD).status_code == 303

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -733,7 +734,7 @@ def test_asking_for_a_debrief_takes_two_taps(
     assert answer.headers["location"] == "/debrief?sent=1"
     [request] = open_requests(db, supporter)
     assert request.urgency == DebriefUrgency.today
-    assert "Request sent. A trainer will contact you." in client.get("/debrief?sent=1").text
+    assert "Request saved for the program's trainers." in client.get("/debrief?sent=1").text
     assert "You have asked already" in client.get("/debrief").text
 
 
@@ -795,7 +796,7 @@ def test_home_says_a_debrief_was_asked_for(
     client.post("/debrief", data=as_supporter.form(urgency="this_week"))
     page = client.get("/").text
     assert "Would you like a debrief?" not in page
-    assert "You asked for a debrief; a trainer will be in touch." in page
+    assert "You asked for a debrief; it is with the program's trainers." in page
 
 
 def test_a_supporter_pauses_and_resumes_new_requests_from_home(
@@ -811,3 +812,36 @@ def test_a_supporter_pauses_and_resumes_new_requests_from_home(
     client.post("/availability", data=as_supporter.form(available="yes"))
     db.refresh(supporter)
     assert supporter.available is True
+
+
+def test_a_coordinator_who_supports_sees_only_their_own_log_on_their_pages(
+    client: TestClient, db: Session, supporter: Supporter, sign_in: Callable[..., Browser]
+) -> None:
+    """ "My encounters" means mine, even for someone who may read everyone's elsewhere."""
+    others = log(db, supporter, setting="icu")
+    coordinator = make_user(db, roles=(Role.supporter, Role.coordinator))
+    make_supporter(db, user=coordinator)
+    sign_in(coordinator)
+    assert f"/encounters/{others.id}/edit" not in client.get("/encounters").text
+    assert "None yet this month." in client.get("/month").text
+    assert client.get(f"/encounters/{others.id}/edit", headers=HTML).status_code == 403
+
+
+def test_an_unexpected_error_gets_a_calm_page_with_the_crisis_button(
+    client: TestClient, as_supporter: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("web.pages.supporter.upcoming_program_sessions", broken)
+    client_that_answers = TestClient(
+        client.app,
+        base_url="http://127.0.0.1",
+        raise_server_exceptions=False,
+        cookies=client.cookies,
+    )
+    page = client_that_answers.get("/sessions", headers=HTML)
+    assert page.status_code == 500
+    assert "Something went wrong on our side" in page.text
+    assert 'href="tel:988"' in page.text
+    assert "boom" not in page.text

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, client_ip
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from domain.program_settings.service import get_program_settings
-from domain.users.models import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, UserCreate
+from domain.users.models import UserCreate
 from domain.users.service import check_setup_token, complete_setup, user_count
 from domain.web_sessions.service import (
     TooManyAttempts,
@@ -52,7 +52,6 @@ def home(request: Request, session: SessionDep, visitor: MaybeVisitor) -> HTMLRe
         program_name=get_program_settings(session).program_name,
         awaiting_setup=user_count(session) == 0,
         setup_done=request.query_params.get("setup") == "done",
-        password_set=request.query_params.get("password") == "set",
     )
 
 
@@ -179,13 +178,15 @@ def set_password_submit(
     check_password_link(session, token)
     password, confirmation = form.first("password"), form.first("confirm")
     errors: dict[str, str] = {}
-    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
-        errors["password"] = f"Use at least {PASSWORD_MIN_LENGTH} characters."
-    elif password != confirmation:
+    if password != confirmation:
         errors["confirm"] = "The two passwords differ."
-    if not errors:
-        use_password_link(session, token=token, password=password, ip=client_ip(request))
-        return redirect_after_post(request, "/sign-in?password=set")
+    else:
+        try:
+            use_password_link(session, token=token, password=password, ip=client_ip(request))
+        except InvalidInput as error:
+            errors = domain_error_messages(error)
+        else:
+            return redirect_after_post(request, "/sign-in?password=set")
     return page(
         request, session, None, "set_password.html", status_code=422, errors=errors,
         private=True,

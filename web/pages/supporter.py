@@ -33,7 +33,7 @@ from domain.encounters.models import Encounter, EncounterCreate, EncounterPublic
 from domain.encounters.service import (
     EncounterFilters,
     delete_encounter,
-    get_encounter,
+    get_own_encounter,
     is_editable,
     list_encounters,
     log_encounter,
@@ -103,7 +103,7 @@ def choices() -> dict[str, Any]:
 def month_summary(session: Session, visitor: Visitor, supporter: Supporter) -> dict[str, Any]:
     today = utcnow().date()
     start, _ = month_bounds(today)
-    filters = EncounterFilters(occurred_from=start)
+    filters = EncounterFilters(occurred_from=start, own_only=True)
     listed = list_encounters(
         session=session, actor=visitor.actor, filters=filters, page=PageRequest(limit=60)
     )
@@ -159,7 +159,8 @@ def encounter_values(form: Form) -> dict[str, Any]:
     values: dict[str, Any] = {name: form.first(name) for name in SINGLE_FIELDS if form.first(name)}
     values.update({name: form.all(name) for name in MULTI_FIELDS})
     values["resources_shared"] = [
-        int(raw) if raw.isdigit() and len(raw) < 10 else raw for raw in form.all("resources_shared")
+        int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else raw
+        for raw in form.all("resources_shared")
     ]
     values["supporter_needs_debrief"] = form.first("supporter_needs_debrief") == "yes"
     return values
@@ -243,7 +244,7 @@ def my_encounters(
 ) -> HTMLResponse:
     require_supporter(visitor)
     listed = list_encounters(
-        session=session, actor=visitor.actor, filters=EncounterFilters(),
+        session=session, actor=visitor.actor, filters=EncounterFilters(own_only=True),
         page=PageRequest(limit=50, after_id=before),
     )  # fmt: skip
     encounters = [to_public(row) for row in listed.items]
@@ -265,7 +266,7 @@ def group_by_month(encounters: list[EncounterPublic]) -> list[tuple[str, list[En
 
 def _own_encounter(visitor: Visitor, session: Session, encounter_id: int) -> Encounter:
     require_supporter(visitor)
-    return get_encounter(session=session, actor=visitor.actor, encounter_id=encounter_id)
+    return get_own_encounter(session, visitor.actor, encounter_id)
 
 
 @router.get("/encounters/{encounter_id}/edit", response_class=HTMLResponse)

@@ -79,7 +79,7 @@ def token(
     request: Request,
     session: SessionDep,
     issuer: TokenIssuerDep,
-    grant_type: Annotated[str, Form(max_length=40)],
+    grant_type: Annotated[str | None, Form(max_length=40)] = None,
     username: Annotated[str | None, Form(max_length=320)] = None,
     password: Annotated[str | None, Form(max_length=256)] = None,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
@@ -92,6 +92,8 @@ def token(
     try:
         if any(value and has_control_characters(value) for value in sent):
             raise TokenRefused("invalid_request", "Remove control characters from the fields.")
+        if not grant_type:
+            raise TokenRefused("invalid_request", "Send grant_type password or client_credentials.")
         if grant_type == "password":
             if not username or not password:
                 raise TokenRefused("invalid_request", "Send username and password.")

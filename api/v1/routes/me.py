@@ -1,3 +1,5 @@
+"""Who the presented token stands for."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter

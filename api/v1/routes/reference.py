@@ -19,7 +19,6 @@ from domain.org_units.service import (
 )
 from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from domain.professions.models import (
-    CODE_PATTERN,
     ProfessionCreate,
     ProfessionPublic,
     ProfessionUpdate,
@@ -28,7 +27,7 @@ from domain.professions.service import create_profession, page_professions, upda
 from domain.types import MAX_ROW_ID
 
 router = APIRouter()
-CodePath = Annotated[str, Path(max_length=60, pattern=CODE_PATTERN)]
+CodePath = Annotated[str, Path(max_length=60)]
 
 
 @router.get(

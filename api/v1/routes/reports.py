@@ -16,7 +16,6 @@ from domain.reports.models import EncounterReport, ReportDimension, ReportPeriod
 from domain.reports.service import read_encounter_report
 
 router = APIRouter(tags=["reports"])
-MONTH = r"^\d{4}-\d{2}$"
 QUERY_NAMES = {"from_month": "from", "to_month": "to"}
 
 
@@ -45,8 +44,8 @@ def report_query(
 def encounter_report_route(
     actor: CurrentActor,
     session: SessionDep,
-    from_month: Annotated[str, Query(alias="from", pattern=MONTH, description="YYYY-MM")],
-    to_month: Annotated[str, Query(alias="to", pattern=MONTH, description="YYYY-MM, inclusive")],
+    from_month: Annotated[str, Query(alias="from", max_length=7, description="YYYY-MM")],
+    to_month: Annotated[str, Query(alias="to", max_length=7, description="YYYY-MM, inclusive")],
     dimension: ReportDimension,
     period: ReportPeriod = ReportPeriod.month,
 ) -> EncounterReport:

@@ -193,7 +193,7 @@ def log_page(
 def log_form(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
     supporter = require_supporter(visitor)
     logged = request.query_params.get("logged") == "1"
-    return log_page(request, session, visitor, supporter, logged=logged)
+    return log_page(request, session, visitor, supporter, logged=logged, fresh_form=True)
 
 
 @router.post("/log", response_class=HTMLResponse)

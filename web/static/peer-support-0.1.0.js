@@ -44,7 +44,18 @@
       if (!isNaN(when)) { time.textContent = format.format(when); }
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { showLocalTimes(document); });
+  // A fresh log form says "today" in UTC; on a US evening that is already tomorrow.
+  function useLocalToday(root) {
+    var now = new Date();
+    var today = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+    root.querySelectorAll("input[data-local-today]").forEach(function (input) {
+      if (!input.max || today <= input.max) { input.value = today; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    showLocalTimes(document);
+    useLocalToday(document);
+  });
   document.addEventListener("htmx:afterSwap", function (event) { showLocalTimes(event.detail.target); });
 
   document.addEventListener("click", function (event) {

@@ -11,9 +11,17 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# What a client is told to wait when the database is busy or away: long enough for a queue of
+# writers or a restarting server, short enough for a person holding a phone.
+RETRY_AFTER_UNAVAILABLE_SECONDS = 2
+# The database is busy (a lock not granted in time, a deadlock, a serialization failure) or
+# away (refused, dropped, a full pool): the client may retry, nothing it sent was wrong.
+DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -30,7 +38,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start. A deferred BEGIN that reads and then
+        # writes cannot upgrade its WAL snapshot once another writer has committed, so it fails
+        # at once ("database is locked") instead of waiting its turn; with IMMEDIATE every unit
+        # of work queues for the lock for up to the busy timeout (then the edge answers 503).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(database_url: str) -> Engine:

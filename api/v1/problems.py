@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.db import DATABASE_UNAVAILABLE, RETRY_AFTER_UNAVAILABLE_SECONDS
 from domain.errors import DomainError
 from domain.schemas import has_control_characters
 
@@ -34,7 +35,9 @@ TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
+    503: "Service unavailable",
 }
+DATABASE_AWAY = "The database is busy or unreachable. Nothing was saved; try again in a moment."
 
 
 class FieldError(BaseModel):
@@ -71,6 +74,11 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
+
+
+def database_unavailable_problem() -> JSONResponse:
+    retry = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
+    return problem_response(503, DATABASE_AWAY, headers=retry)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
@@ -120,6 +128,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def conflict(_request: Request, _error: IntegrityError) -> JSONResponse:
         # Services check before they insert; two requests racing past the check meet here.
         return problem_response(409, SAVED_MEANWHILE)
+
+    async def database_unavailable(_request: Request, _error: Exception) -> JSONResponse:
+        return database_unavailable_problem()
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:

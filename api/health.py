@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep
+from domain.db import read_only
 from domain.migrations import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
@@ -20,6 +21,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="The database is reachable and migrated to head")
 def readyz(engine: EngineDep) -> JSONResponse:
+    engine = read_only(engine)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -42,7 +42,17 @@ def _configure_sqlite(engine: Engine) -> None:
         # writes cannot upgrade its WAL snapshot once another writer has committed, so it fails
         # at once ("database is locked") instead of waiting its turn; with IMMEDIATE every unit
         # of work queues for the lock for up to the busy timeout (then the edge answers 503).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database for work that only reads (health probes): on SQLite it begins
+    DEFERRED, so it never queues behind writers for the lock it does not need."""
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
 
 
 def make_engine(database_url: str) -> Engine:

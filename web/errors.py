@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.v1.problems import problem_response
-from domain.db import unit_of_work
+from domain.db import read_only, unit_of_work
 from domain.errors import DomainError
 from domain.resources.service import crisis_resources
 from web.rendering import is_htmx, render
@@ -32,7 +32,7 @@ def _page_context(request: Request) -> dict[str, object]:
     """The header's crisis contacts and the visitor, read in a unit of work of their own (the
     request's own may have been rolled back); without a database, a page still renders."""
     try:
-        with unit_of_work(request.app.state.engine) as session:
+        with unit_of_work(read_only(request.app.state.engine)) as session:
             return {
                 "visitor": optional_visitor(request, session),
                 "crisis_resources": crisis_resources(session),

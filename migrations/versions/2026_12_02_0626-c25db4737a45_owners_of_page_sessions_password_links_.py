@@ -27,7 +27,7 @@ OWNER_COLUMNS = (
 
 def upgrade() -> None:
     for table, column in OWNER_COLUMNS:
-        op.execute(sa.text(f"DELETE FROM {table} WHERE {column} IS NULL"))  # noqa: S608
+        op.execute(sa.table(table, sa.column(column)).delete().where(sa.column(column).is_(None)))
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(column, existing_type=sa.Integer(), nullable=False)
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api.health import router as health_router
+from api.maintenance import purge_lifespan
 from api.security_headers import SecurityHeadersMiddleware
 from api.v1.app import create_v1_app
 from api.v1.problems import TooLargeAsProblem
@@ -38,7 +39,13 @@ def token_issuer(settings: Settings) -> TokenIssuer:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.getLogger("peer_support").setLevel(settings.log_level.upper())
-    app = FastAPI(title=APP_TITLE, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title=APP_TITLE,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=purge_lifespan(settings.purge_interval_seconds),
+    )
     app.state.settings = settings
     app.state.engine = engine_for(settings.database_url)
     app.state.token_issuer = token_issuer(settings)

@@ -1,4 +1,4 @@
-"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo.
+"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo, purge.
 
 Bad input ends with one line on stderr and a non-zero exit, never a traceback."""
 
@@ -18,8 +18,10 @@ from domain.actors import Actor
 from domain.api_clients.models import ApiClientCreate
 from domain.api_clients.service import create_api_client
 from domain.codes import ApiScope, Role
+from domain.columns import utcnow
 from domain.db import make_engine, unit_of_work
 from domain.errors import DomainError
+from domain.maintenance.purge import purge_expired
 from domain.migrations import current_revision, is_at_head, upgrade_to_head
 from domain.settings import Settings, SettingsError, load_settings
 from domain.users.models import UserCreate
@@ -79,6 +81,11 @@ def build_parser() -> OneLineParser:
     )
     demo = commands.add_parser("demo", help="load a realistic demo program")
     demo.add_argument("--force", action="store_true", help="replace the data already there")
+    commands.add_parser(
+        "purge",
+        help="delete expired page sessions, password links, idempotency records and sign-in "
+        "failures (the server also does this every hour)",
+    )
     return parser
 
 
@@ -167,12 +174,21 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> None:
         print(f"  {login.role:<16} {login.email:<40} password: {login.password}")
 
 
+def run_purge(settings: Settings, _args: argparse.Namespace) -> None:
+    with unit_of_work(migrated_engine(settings)) as session:
+        counts = purge_expired(session, utcnow())
+    print("Deleted expired rows:")
+    for kind, count in counts.items():
+        print(f"  {kind:<20} {count}")
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "migrate": run_migrate,
     "serve": run_serve,
     "create-user": run_create_user,
     "create-api-client": run_create_api_client,
     "demo": run_demo,
+    "purge": run_purge,
 }
 
 

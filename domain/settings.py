@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "peer-support-api"
     # PEM files of EC P-256 private keys: the first signs, the others still verify (rotation).
     jwt_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    # The server deletes expired rows (page sessions, links, idempotency records, sign-in
+    # failures) this often; 0 turns that off, for those who run `peer-support purge` themselves.
+    purge_interval_seconds: float = Field(default=60 * 60, ge=0)
 
     @field_validator("allowed_hosts", "jwt_key_files", mode="before")
     @classmethod

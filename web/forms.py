@@ -70,7 +70,10 @@ def _message_of(problem: Any) -> str:
     if kind == "string_too_short":
         return f"Use at least {problem['ctx']['min_length']} characters."
     if kind == "value_error":
-        return str(problem["msg"]).removeprefix("Value error, ").rstrip(".") + "."
+        # Domain messages are lower-case sentence tails ("this cannot be blank"); a page
+        # shows them as sentences.
+        text = str(problem["msg"]).removeprefix("Value error, ").rstrip(".")
+        return text[:1].upper() + text[1:] + "."
     return FRIENDLY_MESSAGES.get(kind, str(problem["msg"]))
 
 

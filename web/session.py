@@ -6,9 +6,10 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, Request, Response
 
@@ -160,7 +161,7 @@ MaybeVisitor = Annotated[Visitor | None, Depends(optional_visitor)]
 def required_visitor(request: Request, visitor: MaybeVisitor) -> Visitor:
     if visitor is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise SignInRequired(target)
+        raise SignInRequired(safe_next_path(target))
     return visitor
 
 
@@ -180,5 +181,33 @@ def csrf_checked_visitor(request: Request, visitor: SignedInVisitor, form: FormV
 CheckedVisitor = Annotated[Visitor, Depends(csrf_checked_visitor)]
 
 
+# Where to go after signing in. The path ends up in a Location or HX-Redirect header, so only
+# a plain path of this site passes: another host would be an open redirect, CR/LF a header
+# injection, and anything outside printable ASCII a 500 (headers are latin-1).
+NEXT_PATH_MAX_LENGTH = 500
+PLAIN_PATH_CHARACTERS = frozenset(chr(code) for code in range(0x21, 0x7F)) - {"\\"}
+
+
+def safe_next_path(candidate: str | None) -> str:
+    """`candidate` when it is a plain path on this site, else "/"."""
+    if (
+        not candidate
+        or len(candidate) > NEXT_PATH_MAX_LENGTH
+        or not set(candidate) <= PLAIN_PATH_CHARACTERS
+        or _leaves_the_site(candidate)
+        # Percent-decoded once more, as a proxy or a browser might: still a plain path.
+        or _leaves_the_site(decoded := unquote(candidate))
+        or "\\" in decoded
+        or any(unicodedata.category(char) == "Cc" for char in decoded)
+    ):
+        return "/"
+    return candidate
+
+
+def _leaves_the_site(path: str) -> bool:
+    """Anything but a path of this host: `//host`, `https://host`, `javascript:`, `host`."""
+    return not path.startswith("/") or path.startswith("//")
+
+
 def sign_in_location(next_path: str) -> str:
-    return f"/sign-in?next={quote(next_path, safe='')}"
+    return f"/sign-in?next={quote(safe_next_path(next_path), safe='')}"

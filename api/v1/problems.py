@@ -16,12 +16,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.db import DATABASE_UNAVAILABLE, RETRY_AFTER_UNAVAILABLE_SECONDS
 from domain.errors import DomainError
-from domain.schemas import has_control_characters
+from domain.schemas import control_characters_problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 MAX_BODY_BYTES = 1024 * 1024
 SAVED_MEANWHILE = "Someone saved the same thing at the same moment. Reload and try again."
-CONTROL_MESSAGE = "Remove control characters from this text."
 UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's words for undecodable bodies
 TYPE_BASE = "urn:peer-support:problem:"
 TITLES = {
@@ -209,11 +208,15 @@ def check_query_parameters(request: Request) -> None:
                 for name in unknown
             ]
         )
-    garbled = sorted(k for k, v in request.query_params.multi_items() if has_control_characters(v))
+    garbled = {
+        name: problem
+        for name, value in request.query_params.multi_items()
+        if (problem := control_characters_problem(value))
+    }
     if garbled:
         raise RequestValidationError(
             [
-                {"type": "value_error", "loc": ("query", name), "msg": CONTROL_MESSAGE}
-                for name in garbled
+                {"type": "value_error", "loc": ("query", name), "msg": problem.capitalize() + "."}
+                for name, problem in sorted(garbled.items())
             ]
         )

@@ -24,7 +24,9 @@ class DebriefRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     supporter_id: int = Field(
-        sa_column=sa.Column(sa.ForeignKey("supporter.id", ondelete="CASCADE"), index=True)
+        sa_column=sa.Column(
+            sa.ForeignKey("supporter.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     urgency: DebriefUrgency = Field(sa_column=code_column(DebriefUrgency))
     status: DebriefStatus = Field(

@@ -14,7 +14,9 @@ class WebSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     user_id: int = Field(
-        sa_column=sa.Column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+        sa_column=sa.Column(
+            sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
@@ -30,7 +32,9 @@ class PasswordLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     user_id: int = Field(
-        sa_column=sa.Column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+        sa_column=sa.Column(
+            sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True, nullable=False
+        )
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     expires_at: datetime = Field(sa_column=timestamp_column())

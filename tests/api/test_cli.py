@@ -3,17 +3,26 @@ with a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from api import cli
 from api.app import create_app
+from domain.auth.throttle import AuthFailure
+from domain.columns import utcnow
+from domain.db import make_engine
 from domain.settings import Settings
+from domain.web_sessions.models import PasswordLink, WebSession
+from tests.factories import make_user
 
+HOUR = timedelta(hours=1)
 BAD_INPUT = [
     ([], "the following arguments are required: COMMAND"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
@@ -59,7 +68,7 @@ def test_bad_arguments_end_in_one_line(
     assert_one_line_error(code, err, expected)
 
 
-@pytest.mark.parametrize("command", ["migrate", "serve", "create-user", "demo"])
+@pytest.mark.parametrize("command", ["migrate", "serve", "create-user", "demo", "purge"])
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
     code, out, _ = run(capsys, command, "--help")
     assert code == 0
@@ -214,3 +223,42 @@ def test_create_user_without_a_password_prints_a_set_password_link(
                        "Noor", "--role", "supporter")  # fmt: skip
     assert code == 0
     assert "https://peer.hospital.example.org/set-password/" in out
+
+
+def test_purge_deletes_expired_rows_and_prints_how_many_of_each_kind(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    run(capsys, "migrate")
+    engine = make_engine(f"sqlite:///{database}")
+    now = utcnow()
+    with Session(engine) as session:
+        user = make_user(session)
+        assert user.id is not None
+        for expires_at in (now - timedelta(seconds=1), now - timedelta(days=1), now + HOUR):
+            session.add(WebSession(token_hash=secrets.token_hex(32), user_id=user.id,
+                                   csrf_token="c", expires_at=expires_at))  # fmt: skip
+        session.add(PasswordLink(token_hash="t", user_id=user.id, expires_at=now - HOUR))
+        session.add(AuthFailure(at=now - HOUR, account="a@h.example.org", ip="203.0.113.9"))
+        session.commit()
+    engine.dispose()
+
+    code, out, _ = run(capsys, "purge")
+
+    assert code == 0
+    assert out.splitlines() == [
+        "Deleted expired rows:",
+        "  page sessions        2",
+        "  password links       1",
+        "  idempotency records  0",
+        "  sign-in failures     1",
+    ]
+    code, out, _ = run(capsys, "purge")
+    assert code == 0
+    assert "  page sessions        0" in out
+
+
+def test_purge_refuses_an_unmigrated_database(
+    capsys: pytest.CaptureFixture[str], database: Path
+) -> None:
+    code, _, err = run(capsys, "purge")
+    assert_one_line_error(code, err, "run `peer-support migrate` first")

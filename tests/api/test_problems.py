@@ -348,3 +348,67 @@ def test_no_token_request_gets_a_server_error(client: TestClient, form: dict[str
     response = client.post("/api/v1/auth/token", data=form)
 
     assert 400 <= response.status_code < 500
+
+
+# Invisible text-direction characters (a right-to-left override shows "555-0199" reversed).
+
+RLO, RLM = "\u202e", "\u200f"
+DIRECTION_MESSAGE = (
+    "remove invisible text-direction characters (such as a right-to-left override) from this text"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/resources", {"title": f"Calm {RLO}line", "category": "wellness"}, "title"),
+        ("POST", "/resources", {"title": "Calm", "category": "eap", "phone": f"{RLO}555"}, "phone"),
+        ("PATCH", "/resources/{resource}", {"title": f"{RLM}Calm"}, "title"),
+        ("POST", "/org-units", {"name": f"Unit{RLO}", "kind": "unit"}, "name"),
+        ("POST", "/professions", {"code": "chaplain", "name": f"Chap{RLO}lain"}, "name"),
+        ("PATCH", "/users/{user}", {"display_name": f"Sam {RLO}Lee"}, "display_name"),
+        ("PATCH", "/settings", {"program_name": f"{RLO}Care"}, "program_name"),
+    ],
+)
+def test_a_direction_control_in_a_name_or_title_is_a_422_naming_the_field(
+    client: TestClient,
+    headers: Headers,
+    ids: dict[str, Any],
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    response = client.request(method, "/api/v1" + path.format(**ids), json=body, headers=headers)
+
+    errors = problem(response, 422)["errors"]
+    assert {"field": field, "message": DIRECTION_MESSAGE} in errors
+
+
+@pytest.mark.parametrize("query", [f"q=Calm{RLO}", f"q={RLM}", "q=\u2066x\u2069"])
+def test_a_direction_control_in_a_query_parameter_is_a_422_naming_it(
+    client: TestClient, headers: Headers, query: str
+) -> None:
+    response = client.get(f"/api/v1/resources?{query}", headers=headers)
+
+    errors = problem(response, 422)["errors"]
+    assert errors == [{"field": "q", "message": DIRECTION_MESSAGE.capitalize() + "."}]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"grant_type": "password", "username": f"sam{RLO}@b.org", "password": "x" * 16},
+        {"grant_type": "client_credentials", "client_id": f"{RLM}abc", "client_secret": "x" * 16},
+    ],
+)
+def test_the_token_endpoint_refuses_direction_controls(
+    client: TestClient, form: dict[str, str]
+) -> None:
+    response = client.post("/api/v1/auth/token", data=form)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_request",
+        "error_description": "Remove control characters from the fields.",
+    }

@@ -4,15 +4,17 @@ with the models, on SQLite and on PostgreSQL (whichever this run uses)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 from domain.db import make_engine
-from domain.migrations import downgrade_to_base, is_at_head, upgrade_to_head
+from domain.migrations import alembic_config, downgrade_to_base, is_at_head, upgrade_to_head
 from domain.tables import metadata
 from tests.databases import fresh_database, sibling_database_url
 
@@ -84,3 +86,39 @@ def test_every_foreign_key_is_indexed(engine: Engine) -> None:
         for foreign_key in inspector.get_foreign_keys(table):
             column = foreign_key["constrained_columns"][0]
             assert column in indexed or column == primary[0], f"{table}.{column} has no index"
+
+
+def test_rows_without_their_owner_are_dropped_and_owners_become_required(
+    scratch_engine: Engine,
+) -> None:
+    with scratch_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "8d50f1fd7cf3")
+        connection.execute(sa.text(
+            "INSERT INTO web_session (token_hash, user_id, csrf_token, created_at, last_seen_at,"
+            " expires_at) VALUES ('a', NULL, 'c', :at, :at, :at)"
+        ), {"at": NOW})  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO password_link (token_hash, user_id, created_at, expires_at)"
+            " VALUES ('b', NULL, :at, :at)"
+        ), {"at": NOW})  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO debrief_request (supporter_id, urgency, status, requested_at)"
+            " VALUES (NULL, 'today', 'open', :at)"
+        ), {"at": NOW})  # fmt: skip
+    upgrade_to_head(scratch_engine)
+
+    inspector = sa.inspect(scratch_engine)
+    with scratch_engine.connect() as connection:
+        for table, column in OWNER_COLUMNS:
+            rows = connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            assert rows == 0, table
+            nullable = {c["name"]: c["nullable"] for c in inspector.get_columns(table)}
+            assert nullable[column] is False, f"{table}.{column}"
+
+
+OWNER_COLUMNS = (
+    ("web_session", "user_id"),
+    ("password_link", "user_id"),
+    ("debrief_request", "supporter_id"),
+)
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

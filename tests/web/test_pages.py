@@ -78,6 +78,21 @@ def test_invalid_setup_input_is_shown_beside_the_field_and_kept(
     assert "short" not in page.text.replace("shortly", "")
 
 
+@pytest.mark.parametrize("char", ["\u202e", "\u2067", "\u200f"])
+def test_a_direction_control_in_a_name_is_shown_beside_the_field(
+    client: TestClient, db: Session, char: str
+) -> None:
+    token = issue_setup_token(db)
+    page = client.post(f"/setup/{token}", data=GOOD_FORM | {"display_name": f"Avery {char}Admin"})
+    assert page.status_code == 422
+    error = page.text.split('id="display_name-error">')[1].split("</p>")[0]
+    assert error == (
+        "Remove invisible text-direction characters (such as a right-to-left override) "
+        "from this text."
+    )
+    assert find_user_by_email(db, "admin@hospital.example.org") is None
+
+
 def test_mismatched_passwords_are_caught(client: TestClient, db: Session) -> None:
     token = issue_setup_token(db)
     page = client.post(f"/setup/{token}", data=GOOD_FORM | {"confirm": "something-else!"})

@@ -3,6 +3,7 @@ link."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from domain.web_sessions.service import issue_password_link
 from tests.factories import ADMIN, make_user
 from tests.web.conftest import (
     HTML,
+    HTMX,
     PASSWORD,
     Browser,
     assert_security_headers,
@@ -229,6 +231,98 @@ def test_a_page_that_needs_sign_in_comes_back_after_it(client: TestClient, perso
     assert next_path == "/resources?category=eap"
     answer = post_sign_in(client, person.email, PASSWORD, next_path=next_path)
     assert answer.headers["location"] == "/resources?category=eap"
+
+
+# Odd `next` values: each one ends up in a Location or HX-Redirect header only as "/".
+
+ODD_NEXT_PATHS = [
+    "/\u3002evil",  # an ideographic full stop: not latin-1, once a 500 in HX-Redirect
+    "/log\r\nSet-Cookie: stolen=1",
+    "/log\nX-Evil: 1",
+    "/log\tx",
+    "//evil.example",
+    "/\\evil.example",
+    "https://evil.example",
+    "javascript:alert(1)",
+    "/" + "a" * 500,  # 501 characters, one more than the cap
+    "/%0D%0ASet-Cookie:%20stolen=1",
+    "/%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/log?x=%00",
+]
+REQUEST_KINDS = {"plain": {}, "htmx": HTMX}
+
+
+def where_it_sends(answer: Response) -> str:
+    """The path a plain browser (303 Location) or htmx (HX-Redirect) is sent to."""
+    assert answer.status_code < 500
+    return answer.headers.get("hx-redirect") or answer.headers["location"]
+
+
+@pytest.mark.parametrize("kind", REQUEST_KINDS)
+@pytest.mark.parametrize("next_path", ODD_NEXT_PATHS)
+def test_an_odd_next_on_the_sign_in_form_becomes_home(
+    client: TestClient, next_path: str, kind: str
+) -> None:
+    page = client.get("/sign-in", params={"next": next_path}, headers=REQUEST_KINDS[kind])
+    assert page.status_code == 200
+    assert hidden_value(page.text, "next") == "/"
+
+
+@pytest.mark.parametrize("kind", REQUEST_KINDS)
+@pytest.mark.parametrize("next_path", ODD_NEXT_PATHS)
+def test_an_odd_next_after_signing_in_sends_home(
+    client: TestClient, person: User, next_path: str, kind: str
+) -> None:
+    client.headers.update(REQUEST_KINDS[kind])
+    answer = post_sign_in(client, person.email, PASSWORD, next_path=next_path)
+    assert answer.status_code == (204 if kind == "htmx" else 303)
+    assert where_it_sends(answer) == "/"
+
+    again = client.get("/sign-in", params={"next": next_path}, follow_redirects=False)
+    assert where_it_sends(again) == "/"
+
+
+@pytest.mark.parametrize("kind", REQUEST_KINDS)
+@pytest.mark.parametrize("next_path", ODD_NEXT_PATHS)
+def test_an_odd_next_of_a_failed_sign_in_stays_out_of_the_form(
+    client: TestClient, person: User, next_path: str, kind: str
+) -> None:
+    client.headers.update(REQUEST_KINDS[kind])
+    answer = post_sign_in(client, person.email, "not-the-password-1", next_path=next_path)
+    assert answer.status_code == 401
+    assert hidden_value(answer.text, "next") == "/"
+
+
+@pytest.mark.parametrize("kind", REQUEST_KINDS)
+@pytest.mark.parametrize("odd_query", ["q=%0D%0ASet-Cookie:%20stolen=1", "q=%09", "q=" + "a" * 500])
+def test_a_page_with_an_odd_address_sends_to_sign_in_without_it(
+    client: TestClient, odd_query: str, kind: str
+) -> None:
+    answer = client.get(
+        f"/resources?{odd_query}", headers=REQUEST_KINDS[kind], follow_redirects=False
+    )
+    assert where_it_sends(answer) == "/sign-in?next=%2F"
+
+
+@pytest.mark.parametrize("kind", REQUEST_KINDS)
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "/resources?q=sleep%20help",
+        "/resources?q=caf%C3%A9",
+        "/log?x=1&y=2",
+        "/" + "a" * 499,  # exactly the cap of 500 characters
+    ],
+)
+def test_a_plain_path_of_this_site_is_kept(
+    client: TestClient, person: User, next_path: str, kind: str
+) -> None:
+    client.headers.update(REQUEST_KINDS[kind])
+    form = client.get("/sign-in", params={"next": next_path})
+    assert html.unescape(hidden_value(form.text, "next")) == next_path
+    answer = post_sign_in(client, person.email, PASSWORD, next_path=next_path)
+    assert where_it_sends(answer) == next_path
 
 
 def test_repeated_failures_slow_down_sign_in_calmly(client: TestClient, person: User) -> None:

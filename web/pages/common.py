@@ -47,10 +47,3 @@ def redirect_after_post(request: Request, location: str) -> Response:
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": location})
     return RedirectResponse(location, status_code=303)
-
-
-def safe_next(path: str | None) -> str:
-    """Only a path on this site: never another host (open redirects)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return "/"
-    return path

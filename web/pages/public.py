@@ -21,7 +21,7 @@ from domain.web_sessions.service import (
     use_password_link,
 )
 from web.forms import FormValues, domain_error_messages, parse_form
-from web.pages.common import page, redirect_after_post, safe_next
+from web.pages.common import page, redirect_after_post
 from web.pages.supporter import supporter_home
 from web.session import (
     SIGN_IN_CHECK_FIELD,
@@ -30,6 +30,7 @@ from web.session import (
     clear_session_cookie,
     clear_sign_in_check_cookie,
     new_sign_in_check,
+    safe_next_path,
     session_token,
     set_session_cookie,
     set_sign_in_check_cookie,
@@ -65,11 +66,11 @@ def sign_in_form(
     request: Request,
     session: SessionDep,
     visitor: MaybeVisitor,
-    next_path: Annotated[str | None, Query(alias="next", max_length=500)] = None,
+    next_path: Annotated[str | None, Query(alias="next")] = None,
 ) -> Response:
     if visitor is not None:
-        return redirect_after_post(request, safe_next(next_path))
-    return sign_in_page(request, session, next_path=safe_next(next_path))
+        return redirect_after_post(request, safe_next_path(next_path))
+    return sign_in_page(request, session, next_path=safe_next_path(next_path))
 
 
 def sign_in_page(
@@ -96,7 +97,7 @@ def sign_in_page(
 @router.post("/sign-in", response_class=HTMLResponse)
 def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> Response:
     email, password = form.first("email").strip(), form.first("password")
-    next_path = safe_next(form.first("next"))
+    next_path = safe_next_path(form.first("next"))
     if not sign_in_check_matches(request, form.first(SIGN_IN_CHECK_FIELD)):
         # Another site may not sign this browser in to an account of its choosing.
         message = "This sign-in form had expired. Please sign in again."

@@ -1,0 +1,163 @@
+"""The purge deletes exactly the rows their own rules already refuse, at the boundary: a row
+expired 1 second ago goes, a row that expires in 1 second stays."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session, SQLModel, select
+
+from domain.auth.throttle import AuthFailure
+from domain.columns import utcnow
+from domain.idempotency.models import IdempotencyRecord
+from domain.maintenance.purge import purge_expired
+from domain.program_settings.service import get_program_settings
+from domain.users.models import User
+from domain.web_sessions.models import PasswordLink, WebSession
+from tests.factories import make_user
+
+SECOND = timedelta(seconds=1)
+IDLE_MINUTES = 30
+NO_PURGE = {"page sessions": 0, "password links": 0, "idempotency records": 0,
+            "sign-in failures": 0}  # fmt: skip
+
+
+@pytest.fixture
+def now() -> datetime:
+    return utcnow().replace(microsecond=0)
+
+
+@pytest.fixture
+def user(db: Session) -> User:
+    settings = get_program_settings(db)
+    settings.session_idle_minutes = IDLE_MINUTES
+    db.add(settings)
+    return make_user(db)
+
+
+def web_session(user: User, *, expires_at: datetime, last_seen_at: datetime) -> WebSession:
+    assert user.id is not None
+    return WebSession(
+        token_hash=secrets.token_hex(32),
+        user_id=user.id,
+        csrf_token="csrf",
+        created_at=last_seen_at,
+        last_seen_at=last_seen_at,
+        expires_at=expires_at,
+    )
+
+
+def password_link(user: User, *, expires_at: datetime, used: bool = False) -> PasswordLink:
+    assert user.id is not None
+    return PasswordLink(
+        token_hash=secrets.token_hex(32),
+        user_id=user.id,
+        expires_at=expires_at,
+        used_at=expires_at - timedelta(days=1) if used else None,
+    )
+
+
+def idempotency_record(*, created_at: datetime) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        actor="user:1", key=secrets.token_hex(8), request_hash="0" * 64, status_code=201,
+        response_body="{}", created_at=created_at,
+    )  # fmt: skip
+
+
+def auth_failure(*, at: datetime) -> AuthFailure:
+    return AuthFailure(at=at, account="casey@hospital.example.org", ip="203.0.113.9")
+
+
+def add_rows(db: Session, **rows: SQLModel) -> dict[str, Any]:
+    for row in rows.values():
+        db.add(row)
+    db.flush()
+    return {name: row.id for name, row in rows.items()}  # type: ignore[attr-defined]
+
+
+def remaining(db: Session, table: type[SQLModel], ids: dict[str, Any]) -> set[str]:
+    kept = set(db.exec(select(table.id)).all())  # type: ignore[attr-defined]
+    return {name for name, row_id in ids.items() if row_id in kept}
+
+
+def test_page_sessions_past_their_lifetime_or_idle_too_long_go(
+    db: Session, user: User, now: datetime
+) -> None:
+    idle = timedelta(minutes=IDLE_MINUTES)
+    ids = add_rows(
+        db,
+        ended_a_second_ago=web_session(user, expires_at=now - SECOND, last_seen_at=now),
+        ends_in_a_second=web_session(user, expires_at=now + SECOND, last_seen_at=now),
+        idle_a_second_too_long=web_session(
+            user, expires_at=now + timedelta(hours=1), last_seen_at=now - idle - SECOND
+        ),
+        idle_a_second_short=web_session(
+            user, expires_at=now + timedelta(hours=1), last_seen_at=now - idle + SECOND
+        ),
+    )
+
+    counts = purge_expired(db, now)
+
+    assert counts == NO_PURGE | {"page sessions": 2}
+    assert remaining(db, WebSession, ids) == {"ends_in_a_second", "idle_a_second_short"}
+
+
+def test_password_links_past_their_expiry_go_used_or_not(
+    db: Session, user: User, now: datetime
+) -> None:
+    ids = add_rows(
+        db,
+        expired_a_second_ago=password_link(user, expires_at=now - SECOND),
+        used_and_expired=password_link(user, expires_at=now - SECOND, used=True),
+        expires_in_a_second=password_link(user, expires_at=now + SECOND),
+    )
+
+    counts = purge_expired(db, now)
+
+    assert counts == NO_PURGE | {"password links": 2}
+    assert remaining(db, PasswordLink, ids) == {"expires_in_a_second"}
+
+
+def test_idempotency_records_go_after_24_hours(db: Session, now: datetime) -> None:
+    day = timedelta(hours=24)
+    ids = add_rows(
+        db,
+        a_second_past_24_hours=idempotency_record(created_at=now - day - SECOND),
+        a_second_short_of_24_hours=idempotency_record(created_at=now - day + SECOND),
+    )
+
+    counts = purge_expired(db, now)
+
+    assert counts == NO_PURGE | {"idempotency records": 1}
+    assert remaining(db, IdempotencyRecord, ids) == {"a_second_short_of_24_hours"}
+
+
+def test_sign_in_failures_go_once_they_stop_counting_after_15_minutes(
+    db: Session, now: datetime
+) -> None:
+    window = timedelta(minutes=15)
+    ids = add_rows(
+        db,
+        a_second_past_the_window=auth_failure(at=now - window - SECOND),
+        a_second_inside_the_window=auth_failure(at=now - window + SECOND),
+    )
+
+    counts = purge_expired(db, now)
+
+    assert counts == NO_PURGE | {"sign-in failures": 1}
+    assert remaining(db, AuthFailure, ids) == {"a_second_inside_the_window"}
+
+
+def test_a_second_purge_finds_nothing_left(db: Session, user: User, now: datetime) -> None:
+    add_rows(
+        db,
+        session=web_session(user, expires_at=now - SECOND, last_seen_at=now),
+        link=password_link(user, expires_at=now - SECOND),
+        record=idempotency_record(created_at=now - timedelta(days=2)),
+        failure=auth_failure(at=now - timedelta(hours=1)),
+    )
+    assert purge_expired(db, now) == dict.fromkeys(NO_PURGE, 1)
+    assert purge_expired(db, now) == NO_PURGE

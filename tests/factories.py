@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -172,6 +172,7 @@ def add_encounter_rows(
     """`count` encounters as rows, past the logging rules (any past month, any volume)."""
     assert supporter.id is not None
     peer = values.pop("peer_profession_code", "physician")
+    profession = values.pop("supporter_profession", supporter.profession_code)
     fields: dict[str, Any] = {
         "setting": "inpatient_unit",
         "initiated_by": "supporter_approach",
@@ -184,9 +185,10 @@ def add_encounter_rows(
     db.add_all(
         Encounter(
             supporter_id=supporter.id,
+            supporter_profession=profession,
             occurred_on=on,
             peer_profession_code=peer,
-            interprofessional=peer != supporter.profession_code,
+            interprofessional=peer != profession,
             stressor_rows=[EncounterStressor(stressor=Stressor(code)) for code in stressors],
             element_rows=[EncounterElement(element=SupportElement(code)) for code in elements],
             support_type_rows=[
@@ -197,6 +199,17 @@ def add_encounter_rows(
         for _ in range(count)
     )
     db.flush()
+
+
+def add_encounter_rows_by(
+    db: Session, supporters: Sequence[Supporter], count: int, *, on: date, **values: Any
+) -> None:
+    """`count` encounters as rows, logged in turn by each of `supporters` (so a report cell
+    comes from as many distinct supporters as there are, up to `count`)."""
+    for turn, supporter in enumerate(supporters):
+        share = len(range(turn, count, len(supporters)))
+        if share:
+            add_encounter_rows(db, supporter, share, on=on, **values)
 
 
 @contextmanager

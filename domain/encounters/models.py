@@ -42,6 +42,9 @@ def _encounter_fk() -> sa.Column[Any]:
 class Encounter(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     supporter_id: int = Field(foreign_key="supporter.id", index=True)
+    # The supporter's profession when the encounter was logged: reports count this one, so a
+    # past month does not move when a supporter's profession changes. Set by the service only.
+    supporter_profession: str = Field(foreign_key="profession.code", index=True, max_length=60)
     occurred_on: date = Field(index=True)
     logged_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     setting: EncounterSetting = Field(sa_column=code_column(EncounterSetting))

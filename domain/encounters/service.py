@@ -2,8 +2,10 @@
 
 Rules: only an active, trained supporter logs; a supporter sees and changes only their own
 encounters, and changes (or deletes) them only within `EDIT_WINDOW` of logging; coordinators see
-all, de-identified; `interprofessional` is derived here and nowhere else; reaching the monthly cap
-never refuses an encounter."""
+all, de-identified, and nobody else sees encounter rows (`reads_every_encounter`: an admin alone
+reads reports like everyone else); the supporter's profession is stored as it is at logging
+(`build_encounter`) and `interprofessional` is derived from it here and nowhere else; reaching
+the monthly cap never refuses an encounter."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from domain.actors import PROGRAM_MANAGERS, Actor
+from domain.actors import Actor
 from domain.changes import changes_of
+from domain.codes import Role
 from domain.columns import utcnow
 from domain.debriefs.service import should_prompt_debrief
 from domain.encounters.models import (
@@ -41,6 +44,8 @@ from domain.supporters.service import (
 )
 
 EDIT_WINDOW = timedelta(days=7)
+# Least privilege: admins run the system, they do not read who supported whom.
+EVERY_ENCOUNTER_READERS = (Role.coordinator,)
 
 
 @dataclass(frozen=True)
@@ -88,13 +93,14 @@ def build_encounter(supporter: Supporter, data: EncounterCreate) -> Encounter:
     assert supporter.id is not None
     encounter = Encounter(
         supporter_id=supporter.id,
+        supporter_profession=supporter.profession_code,
         occurred_on=data.occurred_on,
         setting=data.setting,
         initiated_by=data.initiated_by,
         modality=data.modality,
         peer_profession_code=data.peer_profession,
         peer_org_relation=data.peer_org_relation,
-        interprofessional=is_interprofessional(supporter, data.peer_profession),
+        interprofessional=is_interprofessional(supporter.profession_code, data.peer_profession),
         duration_band=data.duration_band,
         escalation=data.escalation,
         follow_up=data.follow_up,
@@ -104,8 +110,13 @@ def build_encounter(supporter: Supporter, data: EncounterCreate) -> Encounter:
     return encounter
 
 
-def is_interprofessional(supporter: Supporter, peer_profession: str) -> bool:
-    return supporter.profession_code != peer_profession
+def is_interprofessional(supporter_profession: str, peer_profession: str) -> bool:
+    """Compares with the supporter's profession as stored on the encounter (at logging)."""
+    return supporter_profession != peer_profession
+
+
+def reads_every_encounter(actor: Actor) -> bool:
+    return actor.has_any_role(*EVERY_ENCOUNTER_READERS)
 
 
 def _check_occurred_on(occurred_on: date, supporter: Supporter) -> None:
@@ -144,22 +155,22 @@ def _set_children(encounter: Encounter, values: dict[str, Any]) -> None:
 
 def get_own_encounter(session: Session, actor: Actor, encounter_id: int) -> Encounter:
     """The actor's own encounter; another supporter's is "not found", never "forbidden".
-    Callers who never see encounter rows (report viewers, API clients) are refused outright, and
-    coordinators, who read every encounter, may not change one they did not log."""
+    Callers who never see encounter rows (report viewers, admins alone, API clients) are refused
+    outright, and coordinators, who read every encounter, may not change one they did not log."""
     supporter = supporter_of_user(session, actor.user_id)
-    manager = actor.has_any_role(*PROGRAM_MANAGERS)
-    if supporter is None and not manager:
+    coordinator = reads_every_encounter(actor)
+    if supporter is None and not coordinator:
         raise PermissionDenied("Only peer supporters and coordinators see encounters.")
     encounter = session.get(Encounter, encounter_id)
     if encounter is not None and supporter is not None and encounter.supporter_id == supporter.id:
         return encounter
-    if encounter is not None and manager:
+    if encounter is not None and coordinator:
         raise PermissionDenied("Only the supporter who logged an encounter may change it.")
     raise NotFound(f"There is no encounter {encounter_id} in your log.")
 
 
 def get_encounter(*, session: Session, actor: Actor, encounter_id: int) -> Encounter:
-    if actor.has_any_role(*PROGRAM_MANAGERS):
+    if reads_every_encounter(actor):
         encounter = session.get(Encounter, encounter_id)
         if encounter is None:
             raise NotFound(f"There is no encounter {encounter_id}.")
@@ -193,7 +204,9 @@ def update_encounter(
     if "peer_profession" in changes:
         require_active_profession(session, changes["peer_profession"], field="peer_profession")
         encounter.peer_profession_code = changes["peer_profession"]
-        encounter.interprofessional = is_interprofessional(supporter, changes["peer_profession"])
+        encounter.interprofessional = is_interprofessional(
+            encounter.supporter_profession, changes["peer_profession"]
+        )
     if "resources_shared" in changes:
         _require_resources(session, changes["resources_shared"])
     for name, value in changes.items():
@@ -219,10 +232,10 @@ def list_encounters(
 
     Newest first; child rows load in one query per child table, however long the page."""
     query = select(Encounter).order_by(col(Encounter.id).desc()).limit(page.limit + 1)
-    if filters.own_only or not actor.has_any_role(*PROGRAM_MANAGERS):
+    if filters.own_only or not reads_every_encounter(actor):
         supporter = supporter_of_user(session, actor.user_id)
         if supporter is None:
-            # Report viewers and API clients get aggregate reports, never encounter rows.
+            # Report viewers, admins and API clients get aggregate reports, never encounter rows.
             raise PermissionDenied("Only peer supporters and coordinators see encounters.")
         query = query.where(Encounter.supporter_id == supporter.id)
     if filters.occurred_from:

@@ -10,6 +10,7 @@ from domain.schemas import InputSchema
 SETTINGS_ROW_ID = 1
 DEFAULT_PROGRAM_NAME = "ONE 2 ONE 2 CARE"
 DEFAULT_SMALL_CELL_THRESHOLD = 11
+DEFAULT_MIN_DISTINCT_SUPPORTERS = 3
 DEFAULT_MONTHLY_CAP = 8
 DEFAULT_REFRESHER_MISSED_SESSIONS = 3
 DEFAULT_SESSION_IDLE_MINUTES = 30
@@ -24,6 +25,12 @@ class ProgramSettings(SQLModel, table=True):
     id: int = Field(default=SETTINGS_ROW_ID, primary_key=True)
     program_name: str = Field(default=DEFAULT_PROGRAM_NAME, max_length=120)
     small_cell_threshold: int = DEFAULT_SMALL_CELL_THRESHOLD
+    # Suppressed reports hide a cell whose encounters come from fewer distinct supporters.
+    min_distinct_supporters: int = Field(
+        default=DEFAULT_MIN_DISTINCT_SUPPORTERS,
+        # The column was added to a table that already had its row.
+        sa_column_kwargs={"server_default": str(DEFAULT_MIN_DISTINCT_SUPPORTERS)},
+    )
     default_monthly_cap: int = DEFAULT_MONTHLY_CAP
     refresher_missed_sessions: int = DEFAULT_REFRESHER_MISSED_SESSIONS
     embed_origins: list[str] = Field(
@@ -39,6 +46,7 @@ class ProgramSettings(SQLModel, table=True):
 class ProgramSettingsUpdate(InputSchema):
     program_name: str | None = Field(default=None, min_length=1, max_length=120)
     small_cell_threshold: StrictInt | None = Field(default=None, ge=2, le=100)
+    min_distinct_supporters: StrictInt | None = Field(default=None, ge=2, le=20)
     default_monthly_cap: StrictInt | None = Field(default=None, ge=1, le=60)
     refresher_missed_sessions: StrictInt | None = Field(default=None, ge=1, le=24)
     embed_origins: list[str] | None = Field(default=None, max_length=50)
@@ -60,6 +68,7 @@ class ProgramSettingsUpdate(InputSchema):
 class ProgramSettingsPublic(SQLModel):
     program_name: str
     small_cell_threshold: int
+    min_distinct_supporters: int
     default_monthly_cap: int
     refresher_missed_sessions: int
     embed_origins: list[str]

@@ -134,9 +134,10 @@ class EncounterReport(SQLModel):
     """Counts of encounters by period and value, with a cell for every (period, value), zeros too.
 
     `from`/`to` are the months actually covered (widened to whole quarters for `period=quarter`).
-    `k` is the small-cell threshold in force; `suppressed_for_audience` is false only for
-    coordinators, who see exact counts. A period whose cells cannot otherwise be protected is
-    suppressed whole: every cell, zeros included, and its total."""
+    `k` is the small-cell threshold in force and `min_distinct_supporters` the fewest distinct
+    supporters a shown cell comes from; `suppressed_for_audience` is false only for coordinators,
+    who see exact counts (neither threshold applies to them). A period whose cells cannot
+    otherwise be protected is suppressed whole: every cell, zeros included, and its total."""
 
     model_config = ConfigDict(serialize_by_alias=True)  # type: ignore[assignment]
 
@@ -145,6 +146,7 @@ class EncounterReport(SQLModel):
     from_month: str = Field(serialization_alias="from")
     to_month: str = Field(serialization_alias="to")
     k: int
+    min_distinct_supporters: int
     suppressed_for_audience: bool
     cells: list[ReportCell]
     totals: list[ReportTotal]

@@ -1,6 +1,9 @@
 """Encounter reports: counts by month or quarter and by one dimension, counted in SQL with
-GROUP BY, exact for coordinators and small-cell suppressed for everyone else who may read them
-(DESIGN.md section 3, Reports)."""
+GROUP BY, exact for coordinators and suppressed for everyone else who may read them: small cells
+and cells from too few distinct supporters (DESIGN.md section 3, Reports).
+
+Professions are counted as stored on each encounter at logging, so a past month's answer does
+not change when a supporter's profession does."""
 
 from __future__ import annotations
 
@@ -54,7 +57,6 @@ from domain.reports.suppression import (
     suppress_period,
     suppress_quarter,
 )
-from domain.supporters.models import Supporter
 
 REPORTS_SCOPE = ApiScope.reports_read
 PAIR_SEPARATOR = ">"  # "supporter_profession>peer_profession"
@@ -79,9 +81,11 @@ _VALUE_COLUMNS: dict[ReportDimension, tuple[Any, ...]] = {
     ReportDimension.escalation: (Encounter.escalation,),
     ReportDimension.duration_band: (Encounter.duration_band,),
     ReportDimension.peer_profession: (Encounter.peer_profession_code,),
-    # Encounters do not store the supporter's profession: their current one is counted.
-    ReportDimension.supporter_profession: (Supporter.profession_code,),
-    ReportDimension.profession_pair: (Supporter.profession_code, Encounter.peer_profession_code),
+    ReportDimension.supporter_profession: (Encounter.supporter_profession,),
+    ReportDimension.profession_pair: (
+        Encounter.supporter_profession,
+        Encounter.peer_profession_code,
+    ),
     ReportDimension.interprofessional: (Encounter.interprofessional,),
 }
 _CHILD_TABLES: dict[ReportDimension, Any] = {
@@ -89,9 +93,6 @@ _CHILD_TABLES: dict[ReportDimension, Any] = {
     ReportDimension.element: EncounterElement,
     ReportDimension.support_type: EncounterSupportType,
 }
-_SUPPORTER_DIMENSIONS = frozenset(
-    {ReportDimension.supporter_profession, ReportDimension.profession_pair}
-)
 _PROFESSION_DIMENSIONS = frozenset(
     {ReportDimension.peer_profession, ReportDimension.supporter_profession}
 )
@@ -108,11 +109,13 @@ class MonthlyTally:
     """What the database counted, by month: sparse, a missing entry is a zero."""
 
     cells: dict[tuple[int, str], int]  # (month number, value) -> count
+    supporters: dict[tuple[int, str], set[int]]  # (month number, value) -> who logged them
     totals: dict[int, int]  # month number -> encounters
 
     def counts_of(self, month: int, values: Sequence[str]) -> PeriodCounts:
         counts = {value: self.cells.get((month, value), 0) for value in values}
-        return PeriodCounts(counts, self.totals.get(month, 0))
+        supporters = {value: frozenset(self.supporters.get((month, value), ())) for value in values}
+        return PeriodCounts(counts, self.totals.get(month, 0), supporters)
 
     def occurring_values(self) -> set[str]:
         return {value for (_, value) in self.cells}
@@ -123,12 +126,17 @@ def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery)
     first, last = covered_months(query)
     tally = count_by_month(session, query.dimension, first, last)
     values = _possible_values(session, query.dimension, tally.occurring_values())
-    k = get_program_settings(session).small_cell_threshold
+    settings = get_program_settings(session)
+    k, min_supporters = settings.small_cell_threshold, settings.min_distinct_supporters
     cells: list[ReportCell] = []
     totals: list[ReportTotal] = []
     for period in report_periods(first, last, query.period):
         months = [tally.counts_of(month, values) for month in period.months]
-        hidden = None if exact else _suppress(months, k=k, dimension=query.dimension)
+        hidden = None
+        if not exact:
+            hidden = _suppress(
+                months, k=k, min_supporters=min_supporters, dimension=query.dimension
+            )
         period_cells, period_total = _period_answer(period.label, months, hidden)
         cells += period_cells
         totals.append(period_total)
@@ -140,6 +148,7 @@ def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery)
         from_month=month_text(first),
         to_month=month_text(last),
         k=k,
+        min_distinct_supporters=min_supporters,
         suppressed_for_audience=not exact,
         cells=cells,
         totals=totals,
@@ -197,16 +206,17 @@ def _within(first: int, last: int) -> Any:
 
 
 def count_statement(dimension: ReportDimension, first: int, last: int) -> Any:
-    """Encounters (or child rows) by year, month and value, from `first` to `last` inclusive."""
+    """Encounters (or child rows) by year, month, supporter and value, from `first` to `last`
+    inclusive: one row per supporter and cell, so distinct supporters are known (rule 4)."""
     year, month = _year_and_month()
+    supporter = col(Encounter.supporter_id)
     value_columns = [col(column) for column in _VALUE_COLUMNS[dimension]]
-    statement = sa.select(year, month, *value_columns, func.count()).select_from(Encounter)
+    statement = sa.select(year, month, supporter, *value_columns, func.count())
+    statement = statement.select_from(Encounter)
     if dimension in _CHILD_TABLES:
         child = _CHILD_TABLES[dimension]
         statement = statement.join(child, col(child.encounter_id) == col(Encounter.id))
-    if dimension in _SUPPORTER_DIMENSIONS:
-        statement = statement.join(Supporter, col(Supporter.id) == col(Encounter.supporter_id))
-    return statement.where(_within(first, last)).group_by(year, month, *value_columns)
+    return statement.where(_within(first, last)).group_by(year, month, supporter, *value_columns)
 
 
 def totals_statement(first: int, last: int) -> Any:
@@ -223,13 +233,18 @@ def count_by_month(
 ) -> MonthlyTally:
     """Two GROUP BY queries, whatever the number of encounters."""
     cells: dict[tuple[int, str], int] = {}
-    for year, month, *value, count in session.exec(count_statement(dimension, first, last)):
-        cells[(_month_of(year, month), _value_code(value))] = count
+    supporters: dict[tuple[int, str], set[int]] = {}
+    for year, month, supporter, *value, count in session.exec(
+        count_statement(dimension, first, last)
+    ):
+        cell = (_month_of(year, month), _value_code(value))
+        cells[cell] = cells.get(cell, 0) + count
+        supporters.setdefault(cell, set()).add(supporter)
     totals = {
         _month_of(year, month): count
         for year, month, count in session.exec(totals_statement(first, last))
     }
-    return MonthlyTally(cells=cells, totals=totals)
+    return MonthlyTally(cells=cells, supporters=supporters, totals=totals)
 
 
 def _month_of(year: Any, month: Any) -> int:
@@ -268,12 +283,16 @@ def _active_profession_codes(session: Session) -> set[str]:
 # Suppressing and answering
 
 
-def _suppress(months: list[PeriodCounts], *, k: int, dimension: ReportDimension) -> PeriodResult:
+def _suppress(
+    months: list[PeriodCounts], *, k: int, min_supporters: int, dimension: ReportDimension
+) -> PeriodResult:
     single_valued = dimension.single_valued
     if len(months) == 1:
         (month,) = months
-        return suppress_period(month.counts, k=k, total=month.total, single_valued=single_valued)
-    return suppress_quarter(months, k=k, single_valued=single_valued)
+        return suppress_period(
+            month, k=k, min_supporters=min_supporters, single_valued=single_valued
+        )
+    return suppress_quarter(months, k=k, min_supporters=min_supporters, single_valued=single_valued)
 
 
 def _period_answer(

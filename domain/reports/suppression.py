@@ -1,6 +1,12 @@
-"""Small-cell suppression of one report period (DESIGN.md section 3, Reports, rules 1 to 3).
+"""Small-cell suppression of one report period (DESIGN.md section 3, Reports, rules 1 to 4).
 
 Pure: counts in, the values to hide out. No database, no settings, deterministic.
+
+Two things must stay hidden from the audiences that get suppressed reports: a small count (1 to
+k - 1: a colleague in distress could be recognised), and one person's month (a cell whose
+encounters all come from fewer than `min_supporters` distinct supporters shows what those few
+supporters did, say the only pharmacist supporter's 12 encounters). Both kinds of cell are
+hidden first (primary suppression); the rest of this docstring applies to either.
 
 The observer we protect against knows the period's total (another dimension's answer gives it
 away), every visible cell, and this algorithm. For every hidden non-zero cell they know it is at
@@ -16,6 +22,11 @@ be anything from 0 to the total, which leaves many fits whenever there are two o
 In multi-valued dimensions that is the only way out ever taken: their hidden cells are solvable
 only when one hidden cell faces nothing but zeros (it must equal the total) or the period has a
 single encounter (every cell is 0 or 1), and neither leaves a non-zero cell to add.
+
+A visible complement never needs the supporter check again: a cell that is visible already has
+k or more encounters from `min_supporters` or more supporters. The period's total is hidden too
+when its encounters come from fewer than `min_supporters` supporters (then every non-zero cell is
+hidden anyway; the check makes the rule hold on its own).
 """
 
 from __future__ import annotations
@@ -28,6 +39,9 @@ from typing import NamedTuple
 class PeriodCounts(NamedTuple):
     counts: Mapping[str, int]  # every possible value, zeros too, in code order
     total: int  # encounters in the period
+    # Who logged each value's encounters (supporter ids); a value missing here counts as logged
+    # by nobody, so a non-zero count without its supporters is hidden (fail closed).
+    supporters: Mapping[str, Set[int]]
 
 
 @dataclass(frozen=True)
@@ -38,48 +52,75 @@ class PeriodResult:
 
 
 def suppress_period(
-    counts: Mapping[str, int],
+    period: PeriodCounts,
     *,
     k: int,
-    total: int,
+    min_supporters: int,
     single_valued: bool,
     forced: Set[str] = frozenset(),
 ) -> PeriodResult:
-    """Which cells of one period to hide. `counts` lists every possible value in code order,
-    which breaks ties between equal cells. `forced` values are hidden whatever their count (a
-    quarter hides what any of its months hid)."""
-    hidden = {value for value, count in counts.items() if value in forced or 1 <= count < k}
+    """Which cells of one period to hide. `period.counts` lists every possible value in code
+    order, which breaks ties between equal cells. `forced` values are hidden whatever their count
+    (a quarter hides what any of its months hid)."""
+    counts, total = period.counts, period.total
+    hidden = set(forced & counts.keys()) | _primary(period, k=k, min_supporters=min_supporters)
     while not _is_protected(counts, hidden, total=total, single_valued=single_valued):
         complement = _smallest_visible_non_zero(counts, hidden)
         if complement is None:
             return PeriodResult(frozenset(counts), total_suppressed=True, whole_period=True)
         hidden.add(complement)
-    # Rule 3: a total covering a hidden cell is hidden. A total is a count too (rule 1), which
-    # its cells normally imply already.
-    total_suppressed = bool(hidden) or 1 <= total < k
+    # Rule 3: a total covering a hidden cell is hidden. A total is a count too (rules 1 and 4),
+    # which its cells normally imply already.
+    total_suppressed = (
+        bool(hidden) or 1 <= total < k or (total > 0 and len(_everyone(period)) < min_supporters)
+    )
     return PeriodResult(frozenset(hidden), total_suppressed=total_suppressed)
 
 
+def _primary(period: PeriodCounts, *, k: int, min_supporters: int) -> set[str]:
+    """Rule 1, a small count, and rule 4, a count from too few distinct supporters."""
+    return {
+        value
+        for value, count in period.counts.items()
+        if 1 <= count < k or (count > 0 and len(period.supporters.get(value, ())) < min_supporters)
+    }
+
+
+def _everyone(period: PeriodCounts) -> set[int]:
+    # Every encounter has at least one value, so the values' supporters are the period's.
+    return set().union(*period.supporters.values())
+
+
 def suppress_quarter(
-    months: Sequence[PeriodCounts], *, k: int, single_valued: bool
+    months: Sequence[PeriodCounts], *, k: int, min_supporters: int, single_valued: bool
 ) -> PeriodResult:
     """A quarter hides every value any of its months hid, so a quarter minus its visible months
-    never reveals a hidden month cell; then rules 1 and 2 apply to the quarter's own counts.
-    Each month is suppressed on its own counts, as it is in a monthly answer."""
+    never reveals a hidden month cell; then rules 1, 2 and 4 apply to the quarter's own counts
+    and supporters. Each month is suppressed on its own counts, as it is in a monthly answer."""
     forced: set[str] = set()
     for month in months:
-        result = suppress_period(month.counts, k=k, total=month.total, single_valued=single_valued)
+        result = suppress_period(
+            month, k=k, min_supporters=min_supporters, single_valued=single_valued
+        )
         forced |= result.suppressed
-    quarter = add_periods(months)
     return suppress_period(
-        quarter.counts, k=k, total=quarter.total, single_valued=single_valued, forced=forced
+        add_periods(months),
+        k=k,
+        min_supporters=min_supporters,
+        single_valued=single_valued,
+        forced=forced,
     )
 
 
 def add_periods(periods: Sequence[PeriodCounts]) -> PeriodCounts:
+    """Counts add up; supporters do not (one supporter in two months is one): they unite."""
     values = list(periods[0].counts) if periods else []
     counts = {value: sum(period.counts[value] for period in periods) for value in values}
-    return PeriodCounts(counts, sum(period.total for period in periods))
+    supporters = {
+        value: frozenset().union(*(period.supporters.get(value, ()) for period in periods))
+        for value in values
+    }
+    return PeriodCounts(counts, sum(period.total for period in periods), supporters)
 
 
 def _is_protected(

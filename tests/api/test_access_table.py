@@ -101,8 +101,8 @@ TABLE: dict[str, str] = {
     "PUT /sessions/{session_id}/attendance/{supporter_id}":
                                                        "- + + x x x x | x x x x + x x x x",
     "POST /encounters":                                "- x x * x x x | x x x x x x x x x",
-    "GET /encounters":                                 "- + + + x x x | x x x x x x x x x",
-    "GET /encounters/{encounter_id}":                  "- + + + x x x | x x x x x x x x x",
+    "GET /encounters":                                 "- x + + x x x | x x x x x x x x x",
+    "GET /encounters/{encounter_id}":                  "- x + + x x x | x x x x x x x x x",
     "PATCH /encounters/{encounter_id}":                "- x x + x x x | x x x x x x x x x",
     "DELETE /encounters/{encounter_id}":               "- x x 0 x x x | x x x x x x x x x",
     "GET /resources":                                  "- + + + + + + | + + + + + + + + +",

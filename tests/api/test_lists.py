@@ -72,6 +72,7 @@ def add_encounters(db: Session, count: int, *, on: date = date(2025, 3, 10)) -> 
     rows = [
         Encounter(
             supporter_id=supporter.id,
+            supporter_profession=supporter.profession_code,
             occurred_on=on,
             setting=EncounterSetting.icu,
             initiated_by=InitiatedBy.supporter_approach,

@@ -129,6 +129,51 @@ def test_coordinators_read_every_encounter_but_change_none(
     assert_problem(unknown, 404)
 
 
+# Encounter rows go to the supporter who logged them and to coordinators, nobody else
+
+
+def test_an_admin_alone_is_refused_every_encounter_row(
+    client: TestClient, db: Session, headers_for_roles: Callable[..., Headers]
+) -> None:
+    encounter = log(db, make_supporter(db))
+    admin = headers_for_roles(Role.admin)
+    listed = assert_problem(client.get(f"{API}/encounters", headers=admin), 403)
+    assert "supporter_id" not in str(listed)
+    assert_problem(client.get(f"{API}/encounters/{encounter.id}", headers=admin), 403)
+    # Refused alike whether the encounter exists or not: existence is not revealed either.
+    assert_problem(client.get(f"{API}/encounters/{UNKNOWN}", headers=admin), 403)
+
+
+def test_a_coordinator_still_reads_every_encounter_row(
+    client: TestClient, db: Session, headers_for_roles: Callable[..., Headers]
+) -> None:
+    encounter = log(db, make_supporter(db))
+    coordinator = headers_for_roles(Role.coordinator)
+    listed = client.get(f"{API}/encounters", headers=coordinator)
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()["items"]] == [encounter.id]
+    read = client.get(f"{API}/encounters/{encounter.id}", headers=coordinator)
+    assert read.status_code == 200, read.text
+    assert read.json()["supporter_id"] == encounter.supporter_id
+
+
+def test_an_admin_who_is_also_a_supporter_sees_only_their_own_log(
+    client: TestClient,
+    db: Session,
+    headers_of_supporter: Callable[[Supporter], Headers],
+) -> None:
+    user = make_user(db, roles=(Role.admin, Role.supporter))
+    mine = make_supporter(db, user=user)
+    own = log(db, mine)
+    theirs = log(db, make_supporter(db))
+    me = headers_of_supporter(mine)
+    listed = client.get(f"{API}/encounters", headers=me)
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()["items"]] == [own.id]
+    assert client.get(f"{API}/encounters/{own.id}", headers=me).status_code == 200
+    assert_problem(client.get(f"{API}/encounters/{theirs.id}", headers=me), 404)
+
+
 # Supporter profiles
 
 

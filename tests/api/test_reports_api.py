@@ -3,8 +3,9 @@ see a count from 1 to 10; API clients' reads are audited; months are checked."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,10 +15,17 @@ from sqlmodel import Session, col, select
 from domain.audit.models import AuditEvent
 from domain.auth.service import TokenIssuer
 from domain.codes import ApiScope, Role
+from domain.columns import utc_today
+from domain.encounters.service import log_encounter
 from domain.reports.models import ReportDimension
 from tests.api.conftest import bearer
 from tests.factories import add_encounter_rows as add_encounters
-from tests.factories import make_supporter
+from tests.factories import (
+    add_encounter_rows_by,
+    encounter_data,
+    make_supporter,
+    supporter_actor,
+)
 
 Headers = dict[str, str]
 REPORT = "/api/v1/reports/encounters"
@@ -175,6 +183,73 @@ def test_suppressed_audiences_never_get_a_count_from_1_to_10(
         assert cell["count"] is None or cell["count"] == 0 or cell["count"] >= K, cell
         assert (cell["count"] is None) == cell["suppressed"], cell
     assert any(cell["suppressed"] for cell in report["cells"])
+
+
+@pytest.mark.parametrize("audience", ["report_viewer", "reports_client"])
+def test_one_supporters_month_is_hidden_from_suppressed_audiences(
+    client: TestClient,
+    db: Session,
+    request: pytest.FixtureRequest,
+    headers_for_roles: Callable[..., Headers],
+    audience: str,
+) -> None:
+    """The only pharmacist supporter logs 12 encounters: k or more, yet one person's month."""
+    add_encounters(db, make_supporter(db, profession_code="pharmacist"), 12, on=JANUARY)
+    add_encounter_rows_by(db, [make_supporter(db) for _ in range(3)], 30, on=JANUARY)
+    physicians = [make_supporter(db, profession_code="physician") for _ in range(3)]
+    add_encounter_rows_by(db, physicians, 20, on=JANUARY)
+    params = {"to": "2025-01"}
+
+    hidden = read(client, request.getfixturevalue(audience), "supporter_profession", **params)
+    exact = read(client, headers_for_roles(Role.coordinator), "supporter_profession", **params)
+
+    assert hidden["min_distinct_supporters"] == 3
+    assert nonzero_cells(hidden) == {("2025-01", "nurse"): 30}
+    assert {c["value"] for c in hidden["cells"] if c["suppressed"]} == {"pharmacist", "physician"}
+    assert nonzero_cells(exact) == {
+        ("2025-01", "pharmacist"): 12,
+        ("2025-01", "nurse"): 30,
+        ("2025-01", "physician"): 20,
+    }
+
+
+def test_a_past_month_is_unchanged_after_a_supporters_profession_changes(
+    client: TestClient,
+    db: Session,
+    headers_for_roles: Callable[..., Headers],
+    report_viewer: Headers,
+) -> None:
+    last_month = (utc_today().replace(day=1) - timedelta(days=1)).replace(day=10)
+    month = last_month.strftime("%Y-%m")
+    nurses = [make_supporter(db) for _ in range(3)]
+    for nurse, peer in itertools.product(nurses, ["physician", "nurse"] * 4):
+        data = encounter_data(occurred_on=last_month, peer_profession=peer)
+        log_encounter(session=db, actor=supporter_actor(db, nurse), data=data)
+    coordinator = headers_for_roles(Role.coordinator)
+    dimensions = ["supporter_profession", "profession_pair", "interprofessional"]
+
+    def reports() -> list[dict[str, Any]]:
+        return [
+            read(client, headers, dimension, **{"from": month, "to": month})
+            for headers in (coordinator, report_viewer)
+            for dimension in dimensions
+        ]
+
+    before = reports()
+    for nurse in nurses:
+        changed = client.patch(
+            f"/api/v1/supporters/{nurse.id}",
+            json={"profession_code": "pharmacist"},
+            headers=coordinator,
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["profession_code"] == "pharmacist"
+    after = reports()
+
+    assert after == before
+    for answer in (after[0], after[3]):  # supporter_profession, exact and suppressed
+        assert nonzero_cells(answer) == {(month, "nurse"): 24}
+    assert nonzero_cells(after[4]) == {(month, "nurse>nurse"): 12, (month, "nurse>physician"): 12}
 
 
 def test_each_report_read_by_an_api_client_is_audited(

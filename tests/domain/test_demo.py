@@ -122,7 +122,8 @@ def test_encounters_follow_the_rules(db: Session, demo: DemoSummary) -> None:
         assert supporter.trained_on is not None
         assert supporter.trained_on <= encounter.occurred_on <= utc_today()
         peer = encounter.peer_profession_code
-        assert encounter.interprofessional == is_interprofessional(supporter, peer)
+        assert encounter.supporter_profession == supporter.profession_code
+        assert encounter.interprofessional == is_interprofessional(supporter.profession_code, peer)
         assert 1 <= len(encounter.stressor_rows) <= 3
         assert 1 <= len(encounter.element_rows) <= 3
         assert 1 <= len(encounter.support_type_rows) <= 2

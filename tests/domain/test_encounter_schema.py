@@ -13,6 +13,7 @@ APPROVED_COLUMNS = {
     "encounter": {
         "id",
         "supporter_id",
+        "supporter_profession",
         "occurred_on",
         "logged_at",
         "setting",

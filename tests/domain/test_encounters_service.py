@@ -20,7 +20,8 @@ from domain.encounters.service import (
 )
 from domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from domain.pagination import PageRequest
-from domain.supporters.models import Supporter
+from domain.supporters.models import Supporter, SupporterUpdate
+from domain.supporters.service import update_supporter
 from tests.factories import (
     ADMIN,
     COORDINATOR,
@@ -253,13 +254,22 @@ def test_a_supporter_cannot_reach_anothers_encounter(db: Session) -> None:
     assert get_encounter(session=db, actor=supporter_actor(db, author), encounter_id=encounter.id)
 
 
-@pytest.mark.parametrize("actor", [COORDINATOR, ADMIN])
-def test_program_managers_read_any_encounter(db: Session, actor: Actor) -> None:
+def test_coordinators_read_any_encounter(db: Session) -> None:
     encounter = log(db, make_supporter(db))
     assert encounter.id is not None
-    assert get_encounter(session=db, actor=actor, encounter_id=encounter.id) is encounter
+    assert get_encounter(session=db, actor=COORDINATOR, encounter_id=encounter.id) is encounter
     with pytest.raises(NotFound):
-        get_encounter(session=db, actor=actor, encounter_id=999_999)
+        get_encounter(session=db, actor=COORDINATOR, encounter_id=999_999)
+
+
+def test_an_admin_alone_reads_no_encounter_row(db: Session) -> None:
+    """Least privilege: admins run the system; encounter rows name their supporter."""
+    encounter = log(db, make_supporter(db))
+    assert encounter.id is not None
+    with pytest.raises(PermissionDenied, match="Only peer supporters and coordinators"):
+        get_encounter(session=db, actor=ADMIN, encounter_id=encounter.id)
+    with pytest.raises(PermissionDenied, match="Only peer supporters and coordinators"):
+        list_encounters(session=db, actor=ADMIN, filters=EncounterFilters(), page=PageRequest())
 
 
 def test_a_supporters_list_shows_only_their_own_encounters(db: Session) -> None:
@@ -364,6 +374,29 @@ def test_a_supporter_deletes_their_encounter_within_seven_days(db: Session) -> N
     delete_encounter(session=db, actor=actor, encounter_id=encounter.id)
     with pytest.raises(NotFound):
         get_encounter(session=db, actor=actor, encounter_id=encounter.id)
+
+
+def test_the_supporters_profession_is_stored_when_logged_and_never_sent(db: Session) -> None:
+    supporter = make_supporter(db, profession_code="nurse")
+    encounter = log(db, supporter)
+    assert encounter.supporter_profession == "nurse"
+    with pytest.raises(ValidationError, match="supporter_profession"):
+        encounter_data(supporter_profession="physician")
+    with pytest.raises(ValidationError, match="supporter_profession"):
+        EncounterUpdate.model_validate({"supporter_profession": "physician"})
+
+
+def test_a_later_profession_change_leaves_logged_encounters_as_logged(db: Session) -> None:
+    supporter = make_supporter(db, profession_code="nurse")
+    encounter = log(db, supporter, peer_profession="physician")
+    assert supporter.id is not None
+    data = SupporterUpdate(profession_code="pharmacist")
+    update_supporter(session=db, actor=COORDINATOR, supporter_id=supporter.id, data=data)
+    assert encounter.supporter_profession == "nurse"
+    # Within the edit window the peer changes: compared with the profession as logged.
+    change(db, supporter, encounter, peer_profession="nurse")
+    assert (encounter.supporter_profession, encounter.interprofessional) == ("nurse", False)
+    assert log(db, supporter, peer_profession="nurse").supporter_profession == "pharmacist"
 
 
 def test_changing_the_peer_profession_recomputes_interprofessional(db: Session) -> None:

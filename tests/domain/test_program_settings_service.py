@@ -24,6 +24,7 @@ def test_an_admin_reads_the_seeded_settings(db: Session) -> None:
     settings = read_program_settings(session=db, actor=ADMIN)
     assert settings.program_name == "ONE 2 ONE 2 CARE"
     assert settings.small_cell_threshold == 11
+    assert settings.min_distinct_supporters == 3
     assert settings.default_monthly_cap == 8
     assert settings.refresher_missed_sessions == 3
     assert settings.embed_origins == []
@@ -79,6 +80,25 @@ def test_an_embed_origin_must_be_an_origin(origin: str) -> None:
 def test_settings_out_of_range_are_refused(values: dict[str, int]) -> None:
     with pytest.raises(ValidationError):
         ProgramSettingsUpdate.model_validate(values)
+
+
+@pytest.mark.parametrize(("value", "accepted"), [(1, False), (2, True), (20, True), (21, False)])
+def test_the_fewest_distinct_supporters_is_2_to_20(value: int, accepted: bool) -> None:
+    """1 would switch the rule off: one person's month would show again."""
+    if accepted:
+        assert ProgramSettingsUpdate(min_distinct_supporters=value).min_distinct_supporters == value
+    else:
+        with pytest.raises(ValidationError, match="min_distinct_supporters"):
+            ProgramSettingsUpdate(min_distinct_supporters=value)
+
+
+def test_an_admin_changes_the_fewest_distinct_supporters_audited(db: Session) -> None:
+    data = ProgramSettingsUpdate(min_distinct_supporters=5)
+    settings = update_program_settings(session=db, actor=ADMIN, data=data)
+    assert get_program_settings(db).min_distinct_supporters == 5
+    assert audit_actions(db, object_type="program_settings", object_id=settings.id) == [
+        "settings.change.min_distinct_supporters"
+    ]
 
 
 def test_unknown_settings_are_refused() -> None:

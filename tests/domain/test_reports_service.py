@@ -4,7 +4,7 @@ and that suppressed audiences get suppressed answers (DESIGN.md section 3, Repor
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -13,11 +13,15 @@ from sqlmodel import Session
 
 from domain.actors import Actor
 from domain.codes import Modality
+from domain.columns import utc_today
+from domain.encounters.service import log_encounter
 from domain.errors import PermissionDenied
 from domain.professions.models import Profession
 from domain.program_settings.service import get_program_settings
 from domain.reports.models import EncounterReport, ReportDimension, ReportQuery, month_number
 from domain.reports.service import count_statement, read_encounter_report, totals_statement
+from domain.supporters.models import Supporter, SupporterUpdate
+from domain.supporters.service import update_supporter
 from tests.factories import (
     ADMIN,
     ANONYMOUS,
@@ -25,9 +29,12 @@ from tests.factories import (
     REPORT_VIEWER,
     RESOURCE_EDITOR,
     SUPPORTER,
+    add_encounter_rows_by,
     audit_actions,
     counting_statements,
+    encounter_data,
     make_supporter,
+    supporter_actor,
 )
 from tests.factories import (
     add_encounter_rows as add_encounters,
@@ -35,6 +42,9 @@ from tests.factories import (
 
 READING_CLIENT = Actor.for_api_client(41, frozenset({"reports:read"}))
 JANUARY = date(2025, 1, 15)
+# A month the supporters made by `make_supporter` (trained 120 days ago) may log in.
+LAST_MONTH = (utc_today().replace(day=1) - timedelta(days=1)).replace(day=10)
+PAST = {"first": LAST_MONTH.strftime("%Y-%m"), "last": LAST_MONTH.strftime("%Y-%m")}
 FEBRUARY = date(2025, 2, 15)
 MARCH = date(2025, 3, 15)
 
@@ -63,15 +73,20 @@ def total_of(answer: EncounterReport, period: str) -> int | None:
     return total
 
 
+def three_supporters(db: Session, profession: str = "nurse") -> list[Supporter]:
+    return [make_supporter(db, profession_code=profession) for _ in range(3)]
+
+
 def busy_first_quarter(db: Session) -> None:
-    """January: 20 inpatient, 15 ICU, 2 ED. February and March: 20 inpatient, 20 ICU."""
-    supporter = make_supporter(db)
-    add_encounters(db, supporter, 20, on=JANUARY)
-    add_encounters(db, supporter, 15, on=JANUARY, setting="icu")
-    add_encounters(db, supporter, 2, on=JANUARY, setting="emergency_department")
+    """January: 20 inpatient, 15 ICU, 2 ED. February and March: 20 inpatient, 20 ICU. Each
+    setting's encounters come from three supporters (two for ED's 2), so only counts matter."""
+    team = three_supporters(db)
+    add_encounter_rows_by(db, team, 20, on=JANUARY)
+    add_encounter_rows_by(db, team, 15, on=JANUARY, setting="icu")
+    add_encounter_rows_by(db, team, 2, on=JANUARY, setting="emergency_department")
     for month in (FEBRUARY, MARCH):
-        add_encounters(db, supporter, 20, on=month)
-        add_encounters(db, supporter, 20, on=month, setting="icu")
+        add_encounter_rows_by(db, team, 20, on=month)
+        add_encounter_rows_by(db, team, 20, on=month, setting="icu")
 
 
 # Who reads what
@@ -95,7 +110,7 @@ def test_a_report_viewer_gets_small_cells_and_their_complement_hidden(db: Sessio
     busy_first_quarter(db)
     answer = report(db, REPORT_VIEWER)
     assert answer.suppressed_for_audience
-    assert answer.k == 11
+    assert (answer.k, answer.min_distinct_supporters) == (11, 3)
     cells = cells_of(answer, "2025-01")
     assert cells["emergency_department"] is None  # 2: below k
     assert cells["icu"] is None  # 15: the smallest visible cell, else ED = total - 20 - 15
@@ -106,14 +121,15 @@ def test_a_report_viewer_gets_small_cells_and_their_complement_hidden(db: Sessio
     assert hidden == {"emergency_department", "icu"}
 
 
-def test_the_threshold_comes_from_the_program_settings_and_is_stated(db: Session) -> None:
+def test_the_thresholds_come_from_the_program_settings_and_are_stated(db: Session) -> None:
     busy_first_quarter(db)
     settings = get_program_settings(db)
     settings.small_cell_threshold = 2
+    settings.min_distinct_supporters = 2
     db.add(settings)
     db.flush()
     answer = report(db, REPORT_VIEWER)
-    assert answer.k == 2
+    assert (answer.k, answer.min_distinct_supporters) == (2, 2)
     assert cells_of(answer, "2025-01")["emergency_department"] == 2
     assert total_of(answer, "2025-01") == 37
 
@@ -212,18 +228,100 @@ def test_professions_pairs_and_interprofessional_share(db: Session) -> None:
     supporter = make_supporter(db, profession_code="nurse")
     add_encounters(db, supporter, 2, on=JANUARY, peer_profession_code="physician")
     add_encounters(db, supporter, 1, on=JANUARY, peer_profession_code="nurse")
-    # The supporter's current profession is the one counted.
-    supporter.profession_code = "pharmacist"
-    db.add(supporter)
-    db.flush()
     by_supporter = cells_of(report(db, COORDINATOR, "supporter_profession"), "2025-01")
-    assert by_supporter["pharmacist"] == 3
-    assert by_supporter["nurse"] == 0
+    assert by_supporter["nurse"] == 3
+    assert by_supporter["pharmacist"] == 0
     assert list(by_supporter) == sorted(by_supporter)
     pairs = cells_of(report(db, COORDINATOR, "profession_pair"), "2025-01")
-    assert pairs == {"pharmacist>nurse": 1, "pharmacist>physician": 2}
+    assert pairs == {"nurse>nurse": 1, "nurse>physician": 2}
     shares = cells_of(report(db, COORDINATOR, "interprofessional"), "2025-01")
     assert shares == {"true": 2, "false": 1}
+
+
+PROFESSION_DIMENSIONS = ("supporter_profession", "profession_pair", "interprofessional")
+
+
+@pytest.mark.parametrize("actor", [COORDINATOR, REPORT_VIEWER], ids=["exact", "suppressed"])
+def test_a_past_month_is_unchanged_after_a_supporters_profession_changes(
+    db: Session, actor: Actor
+) -> None:
+    """Each encounter counts the profession its supporter had when logging it."""
+    nurses = three_supporters(db)
+    for nurse in nurses:
+        for peer in ("physician", "nurse"):
+            # Logged through the service, as supporters do: 12 encounters in total per peer.
+            for _ in range(4):
+                log_encounter(
+                    session=db,
+                    actor=supporter_actor(db, nurse),
+                    data=encounter_data(occurred_on=LAST_MONTH, peer_profession=peer),
+                )
+    before = {
+        dimension: report(db, actor, dimension, **PAST) for dimension in PROFESSION_DIMENSIONS
+    }
+    for nurse in nurses:
+        assert nurse.id is not None
+        data = SupporterUpdate(profession_code="pharmacist")
+        update_supporter(session=db, actor=COORDINATOR, supporter_id=nurse.id, data=data)
+    after = {dimension: report(db, actor, dimension, **PAST) for dimension in PROFESSION_DIMENSIONS}
+    assert after == before
+    month = PAST["first"]
+    assert cells_of(after["supporter_profession"], month)["nurse"] == 24
+    assert cells_of(after["supporter_profession"], month)["pharmacist"] == 0
+    assert cells_of(after["profession_pair"], month) == {"nurse>nurse": 12, "nurse>physician": 12}
+    assert cells_of(after["interprofessional"], month) == {"true": 12, "false": 12}
+
+
+# Rule 4: distinct supporters
+
+
+def one_profession_among_many(db: Session, *, pharmacists: int) -> None:
+    """January: 12 encounters by `pharmacists` pharmacist supporters, 30 by three nurses and
+    20 by three physicians."""
+    team = [make_supporter(db, profession_code="pharmacist") for _ in range(pharmacists)]
+    add_encounter_rows_by(db, team, 12, on=JANUARY)
+    add_encounter_rows_by(db, three_supporters(db), 30, on=JANUARY)
+    add_encounter_rows_by(db, three_supporters(db, "physician"), 20, on=JANUARY)
+
+
+@pytest.mark.parametrize(("pharmacists", "shown"), [(1, False), (2, False), (3, True)])
+def test_a_cell_from_fewer_than_3_supporters_is_hidden_from_suppressed_audiences(
+    db: Session, pharmacists: int, shown: bool
+) -> None:
+    one_profession_among_many(db, pharmacists=pharmacists)
+    for audience in (REPORT_VIEWER, READING_CLIENT):
+        cells = cells_of(report(db, audience, "supporter_profession"), "2025-01")
+        assert cells["pharmacist"] == (12 if shown else None)  # 12 >= k: only rule 4 hides it
+        # The complement: else pharmacist = total - 30 - 20.
+        assert cells["physician"] == (20 if shown else None)
+        assert cells["nurse"] == 30
+    exact = cells_of(report(db, COORDINATOR, "supporter_profession"), "2025-01")
+    assert (exact["pharmacist"], exact["physician"], exact["nurse"]) == (12, 20, 30)
+
+
+def test_the_fewest_distinct_supporters_is_a_program_setting(db: Session) -> None:
+    one_profession_among_many(db, pharmacists=2)
+    settings = get_program_settings(db)
+    settings.min_distinct_supporters = 2
+    db.add(settings)
+    db.flush()
+    answer = report(db, REPORT_VIEWER, "supporter_profession")
+    assert answer.min_distinct_supporters == 2
+    assert cells_of(answer, "2025-01")["pharmacist"] == 12
+
+
+def test_a_quarter_counts_a_supporter_once_across_its_months(db: Session) -> None:
+    """One pharmacist logs 12 encounters each month; the quarter's 36 are still one person's."""
+    pharmacist = make_supporter(db, profession_code="pharmacist")
+    nurses = three_supporters(db)
+    for month in (JANUARY, FEBRUARY, MARCH):
+        add_encounters(db, pharmacist, 12, on=month)
+        add_encounter_rows_by(db, nurses, 30, on=month)
+    answer = report(db, REPORT_VIEWER, "supporter_profession", last="2025-03", period="quarter")
+    cells = cells_of(answer, "2025-Q1")
+    assert cells["pharmacist"] is None
+    assert cells["nurse"] is None  # the complement
+    assert total_of(answer, "2025-Q1") is None
 
 
 def test_an_inactive_profession_with_encounters_keeps_its_cell(db: Session) -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from domain.db import make_engine
@@ -107,8 +108,8 @@ def test_rows_without_their_owner_are_dropped_and_owners_become_required(
         ), {"at": NOW})  # fmt: skip
     upgrade_to_head(scratch_engine)
 
-    inspector = sa.inspect(scratch_engine)
     with scratch_engine.connect() as connection:
+        inspector = sa.inspect(connection)
         for table, column in OWNER_COLUMNS:
             rows = connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
             assert rows == 0, table
@@ -122,3 +123,66 @@ OWNER_COLUMNS = (
     ("debrief_request", "supporter_id"),
 )
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+# 18e5c013d56e: encounters keep the supporter's profession
+
+
+SUPPORTER_PROFESSION_REVISION = "18e5c013d56e"
+OLD_ROWS = """
+INSERT INTO app_user (id, email, display_name, active, created_at, updated_at)
+VALUES (1, 'a@example.org', 'A', :yes, '2025-01-01', '2025-01-01'),
+       (2, 'b@example.org', 'B', :yes, '2025-01-01', '2025-01-01');
+INSERT INTO supporter (id, user_id, profession_code, status, trained_on, max_encounters_per_month,
+                       available, needs_refresher, created_at, updated_at)
+VALUES (1, 1, 'pharmacist', 'active', '2024-01-01', 8, :yes, :no, '2025-01-01', '2025-01-01'),
+       (2, 2, 'dentist', 'active', '2024-01-01', 8, :yes, :no, '2025-01-01', '2025-01-01');
+INSERT INTO encounter (id, supporter_id, occurred_on, logged_at, setting, initiated_by, modality,
+                       peer_profession_code, peer_org_relation, interprofessional, duration_band,
+                       escalation, follow_up, supporter_needs_debrief)
+VALUES (1, 1, '2025-01-05', '2025-01-05', 'icu', 'self_request', 'phone', 'nurse', 'unknown',
+        :yes, 'under_15', 'none', 'none', :no),
+       (2, 2, '2025-01-06', '2025-01-06', 'icu', 'self_request', 'phone', 'nurse', 'unknown',
+        :yes, 'under_15', 'none', 'none', :no);
+INSERT INTO encounter_stressor (encounter_id, stressor) VALUES (1, 'personal'), (2, 'other');
+INSERT INTO encounter_element (encounter_id, element) VALUES (1, 'listening'), (2, 'listening')
+"""
+
+
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    with engine.begin() as connection:
+        (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
+
+
+def test_existing_encounters_get_their_supporters_profession_and_keep_their_children(
+    scratch_engine: Engine,
+) -> None:
+    """On SQLite the migration recreates the encounter table; with foreign keys on that would
+    cascade into the child rows, which the migration keeps aside and puts back."""
+    script = ScriptDirectory.from_config(alembic_config())
+    before = script.get_revision(SUPPORTER_PROFESSION_REVISION).down_revision
+    assert isinstance(before, str)
+    migrate(scratch_engine, before)
+    with scratch_engine.begin() as connection:
+        for statement in OLD_ROWS.split(";"):
+            connection.execute(sa.text(statement), {"yes": True, "no": False})
+
+    migrate(scratch_engine, SUPPORTER_PROFESSION_REVISION)
+    with scratch_engine.connect() as connection:
+        professions = connection.execute(
+            sa.text("SELECT id, supporter_profession FROM encounter ORDER BY id")
+        ).all()
+        stressors = connection.execute(
+            sa.text("SELECT encounter_id, stressor FROM encounter_stressor ORDER BY encounter_id")
+        ).all()
+        elements = connection.execute(sa.text("SELECT count(*) FROM encounter_element")).scalar()
+        fewest = connection.execute(sa.text("SELECT min_distinct_supporters FROM program_settings"))
+        assert fewest.scalar_one() == 3
+    assert [tuple(row) for row in professions] == [(1, "pharmacist"), (2, "dentist")]
+    assert [tuple(row) for row in stressors] == [(1, "personal"), (2, "other")]
+    assert elements == 2
+
+    migrate(scratch_engine, before, down=True)
+    with scratch_engine.connect() as connection:
+        children = connection.execute(sa.text("SELECT count(*) FROM encounter_stressor")).scalar()
+    assert children == 2

@@ -1,5 +1,6 @@
 """Encounters: a supporter logs, reads, changes (within 7 days) and deletes their own;
-coordinators list all, de-identified. API clients never see encounter rows."""
+coordinators list all, de-identified. Nobody else sees encounter rows (admins alone, report
+viewers and API clients read reports): the rule is `domain.encounters.service`'s."""
 
 from __future__ import annotations
 
@@ -86,7 +87,7 @@ def list_encounters_route(
 
 @router.get(
     "/encounters/{encounter_id}",
-    summary="Read an encounter",
+    summary="Read an encounter (yours; coordinators: any)",
     response_model=EncounterPublic,
     responses=errors(401, 403, 404, 422),
 )

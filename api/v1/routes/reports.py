@@ -1,5 +1,6 @@
 """Aggregate encounter reports. Coordinators see exact counts; report viewers and API clients
-get small cells suppressed (the answer states k)."""
+get small cells, and cells from too few distinct supporters, suppressed (the answer states k and
+min_distinct_supporters)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -21,6 +22,14 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
     """One unit of work per request: commit when the handler succeeds, roll back otherwise."""
     with unit_of_work(engine) as session:
         yield session
+
+
+def unit_of_work_apart(request: Request) -> AbstractContextManager[Session]:
+    """A unit of work of its own, committed although the request's rolls back: for what must be
+    kept when a request fails (an audited refusal). Where requests run inside a test's
+    transaction, the app's `state.unit_of_work_apart` stands in for it."""
+    stand_in = getattr(request.app.state, "unit_of_work_apart", None)
+    return stand_in() if stand_in is not None else unit_of_work(get_engine(request))
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

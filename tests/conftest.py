@@ -4,6 +4,7 @@ transaction that is rolled back, so tests never see each other's rows."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import pytest
 from fastapi.testclient import TestClient
@@ -64,7 +65,8 @@ def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture
 def client(db: Session, test_settings: Settings) -> Iterator[TestClient]:
-    """The whole app over ASGI; its requests share the test's rolled-back transaction."""
+    """The whole app over ASGI; its requests share the test's rolled-back transaction, and so
+    do the units of work apart (audited refusals: tests/live checks them committed for real)."""
     app = create_app(test_settings)
 
     def session_in_test_transaction() -> Iterator[Session]:
@@ -73,5 +75,6 @@ def client(db: Session, test_settings: Settings) -> Iterator[TestClient]:
 
     for served in (app, app.state.api_v1):
         served.dependency_overrides[get_session] = session_in_test_transaction
+        served.state.unit_of_work_apart = lambda: nullcontext(db)
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, func, select, update
 
 from domain.actors import Actor
 from domain.audit.models import AuditEvent
@@ -150,6 +150,19 @@ def audit_actions(session: Session, *, object_type: str, object_id: object) -> l
         .order_by(col(AuditEvent.id))
     )
     return list(session.exec(query))
+
+
+def last_event_id(session: Session) -> int:
+    """The newest audit event's id (0 for none): what a test counts new events from."""
+    return session.exec(select(func.max(AuditEvent.id))).one() or 0
+
+
+def events_after(session: Session, event_id: int) -> list[tuple[str, str, str, str | None, str]]:
+    """(action, actor, object_type, object_id, outcome) of the events after `event_id`."""
+    rows = session.exec(
+        select(AuditEvent).where(col(AuditEvent.id) > event_id).order_by(col(AuditEvent.id))
+    )
+    return [(e.action, e.actor, e.object_type, e.object_id, e.outcome) for e in rows]
 
 
 def set_logged_at(session: Session, encounter: Encounter, when: datetime) -> None:

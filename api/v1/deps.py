@@ -45,9 +45,11 @@ def current_actor(
         claims = check_access_token(
             issuer.ring, credentials.credentials, issuer=issuer.issuer, audience=issuer.audience
         )
-        return actor_from_claims(session, claims, ip=client_ip(request))
+        actor = actor_from_claims(session, claims, ip=client_ip(request))
     except InvalidToken:
         raise _unauthorized("The access token is not valid; get a new one.", invalid=True) from None
+    request.state.actor = actor  # for the audit of a refusal (api/v1/refusals.py)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

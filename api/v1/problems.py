@@ -11,9 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.v1.refusals import audit_refusal
 from domain.db import DATABASE_UNAVAILABLE, RETRY_AFTER_UNAVAILABLE_SECONDS
 from domain.errors import DomainError
 from domain.schemas import control_characters_problem
@@ -116,7 +118,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(422, detail, errors=errors)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, error: DomainError) -> JSONResponse:
+        if error.status_code == 403:
+            await run_in_threadpool(audit_refusal, request)
         named = error.field is not None and error.status_code == 422
         field_errors = (
             [FieldError(field=error.field or "", message=error.message)] if named else None

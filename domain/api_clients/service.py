@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from domain.actors import Actor, require_role
 from domain.api_clients.models import ApiClient, ApiClientCreate, ApiClientScope, ApiClientUpdate
+from domain.audit.actions import AuditAction
 from domain.audit.service import record_audit_event
 from domain.codes import ApiScope, Role
 from domain.columns import utcnow
@@ -52,7 +53,7 @@ def create_api_client(
     )
     session.add(client)
     session.flush()
-    _audit(session, actor, "api_client.create", client)
+    _audit(session, actor, AuditAction.api_client_create, client)
     return client, secret
 
 
@@ -82,7 +83,7 @@ def update_api_client(
         client.scope_rows = _scope_rows(data.scopes)
         session.add(client)
         session.flush()
-        _audit(session, actor, "api_client.scopes.change", client)
+        _audit(session, actor, AuditAction.api_client_scopes_change, client)
     return client
 
 
@@ -92,7 +93,7 @@ def revoke_api_client(*, session: Session, actor: Actor, api_client_id: int) -> 
         client.revoked_at = utcnow()
         session.add(client)
         session.flush()
-        _audit(session, actor, "api_client.revoke", client)
+        _audit(session, actor, AuditAction.api_client_revoke, client)
     return client
 
 

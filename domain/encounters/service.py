@@ -2,10 +2,10 @@
 
 Rules: only an active, trained supporter logs; a supporter sees and changes only their own
 encounters, and changes (or deletes) them only within `EDIT_WINDOW` of logging; coordinators see
-all, de-identified, and nobody else sees encounter rows (`reads_every_encounter`: an admin alone
-reads reports like everyone else); the supporter's profession is stored as it is at logging
-(`build_encounter`) and `interprofessional` is derived from it here and nowhere else; reaching
-the monthly cap never refuses an encounter."""
+all, de-identified, each such read audited, and nobody else sees encounter rows
+(`reads_every_encounter`: an admin alone reads reports like everyone else); the supporter's
+profession is stored as it is at logging (`build_encounter`) and `interprofessional` is derived
+from it here and nowhere else; reaching the monthly cap never refuses an encounter."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor
+from domain.audit.actions import AuditAction
+from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import Role
 from domain.columns import utcnow
@@ -174,8 +176,28 @@ def get_encounter(*, session: Session, actor: Actor, encounter_id: int) -> Encou
         encounter = session.get(Encounter, encounter_id)
         if encounter is None:
             raise NotFound(f"There is no encounter {encounter_id}.")
+        if not _logged_by(session, actor, encounter):
+            _audit_read(session, actor, AuditAction.encounter_read, encounter_id=encounter_id)
         return encounter
     return get_own_encounter(session, actor, encounter_id)
+
+
+def _logged_by(session: Session, actor: Actor, encounter: Encounter) -> bool:
+    supporter = supporter_of_user(session, actor.user_id)
+    return supporter is not None and encounter.supporter_id == supporter.id
+
+
+def _audit_read(
+    session: Session, actor: Actor, action: str, *, encounter_id: int | None = None
+) -> None:
+    """Reads of encounter rows by anyone but the supporter who logged them are audited."""
+    record_audit_event(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="encounter",
+        object_id=encounter_id,
+    )
 
 
 def is_editable(encounter: Encounter) -> bool:
@@ -232,7 +254,8 @@ def list_encounters(
 
     Newest first; child rows load in one query per child table, however long the page."""
     query = select(Encounter).order_by(col(Encounter.id).desc()).limit(page.limit + 1)
-    if filters.own_only or not reads_every_encounter(actor):
+    own_log_only = filters.own_only or not reads_every_encounter(actor)
+    if own_log_only:
         supporter = supporter_of_user(session, actor.user_id)
         if supporter is None:
             # Report viewers, admins and API clients get aggregate reports, never encounter rows.
@@ -244,4 +267,6 @@ def list_encounters(
         query = query.where(col(Encounter.occurred_on) < filters.occurred_before)
     if page.after_id is not None:
         query = query.where(col(Encounter.id) < page.after_id)
+    if not own_log_only:
+        _audit_read(session, actor, AuditAction.encounter_list)
     return page_from_rows(list(session.exec(query)), page, lambda row: row.id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from domain.actors import Actor, require_role
+from domain.audit.actions import field_changed
 from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import Role
@@ -37,7 +38,7 @@ def update_program_settings(
         record_audit_event(
             session=session,
             actor=actor,
-            action=f"settings.change.{name}",
+            action=field_changed("settings", name),
             object_type="program_settings",
             object_id=SETTINGS_ROW_ID,
         )

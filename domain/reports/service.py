@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from domain.actors import Actor, require_role
+from domain.audit.actions import AuditAction
 from domain.audit.service import record_audit_event
 from domain.codes import (
     ApiScope,
@@ -140,8 +141,7 @@ def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery)
         period_cells, period_total = _period_answer(period.label, months, hidden)
         cells += period_cells
         totals.append(period_total)
-    if actor.is_api_client:
-        _audit_client_read(session, actor, query.dimension)
+    _audit_read(session, actor, query.dimension)
     return EncounterReport(
         dimension=query.dimension,
         period=query.period,
@@ -155,11 +155,12 @@ def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery)
     )
 
 
-def _audit_client_read(session: Session, actor: Actor, dimension: ReportDimension) -> None:
+def _audit_read(session: Session, actor: Actor, dimension: ReportDimension) -> None:
+    """Every read, by people and API clients alike."""
     record_audit_event(
         session=session,
         actor=actor,
-        action="report.read",
+        action=AuditAction.report_read,
         object_type="report",
         object_id=dimension.value,
     )

@@ -11,6 +11,8 @@ from typing import Any
 from sqlmodel import Session, col, func, or_, select
 
 from domain.actors import RESOURCE_MANAGERS, Actor, may, require_role
+from domain.audit.actions import AuditAction, field_changed
+from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import ApiScope, ResourceCategory
 from domain.columns import utcnow
@@ -135,7 +137,18 @@ def create_resource(*, session: Session, actor: Actor, data: ResourceCreate) -> 
     ]
     session.add(resource)
     session.flush()
+    _audit(session, actor, AuditAction.resource_create, resource_id=resource.id)
     return resource
+
+
+def _audit(session: Session, actor: Actor, action: str, *, resource_id: int | None) -> None:
+    record_audit_event(
+        session=session, actor=actor, action=action, object_type="resource", object_id=resource_id
+    )
+
+
+def _audiences_of(resource: Resource) -> list[str]:
+    return sorted(row.profession_code for row in resource.audience_rows)
 
 
 def update_resource(
@@ -144,14 +157,18 @@ def update_resource(
     require_role(actor, *RESOURCE_MANAGERS, to="change resources", scope=ApiScope.resources_write)
     resource = get_resource(session=session, actor=actor, resource_id=resource_id)
     changes = changes_of(data, nullable=NULLABLE_FIELDS)
-    if "audiences" in changes:
-        _require_professions(session, changes["audiences"])
+    audiences = sorted(set(changes.get("audiences") or []))
+    if "audiences" in changes and audiences != _audiences_of(resource):
+        _require_professions(session, audiences)
         resource.audience_rows = [
-            ResourceAudience(resource_id=resource_id, profession_code=c)
-            for c in sorted(set(changes["audiences"]))
+            ResourceAudience(resource_id=resource_id, profession_code=c) for c in audiences
         ]
+        _audit(session, actor, field_changed("resource", "audiences"), resource_id=resource_id)
     for name, value in _scalar_fields(changes).items():
+        if getattr(resource, name) == value:
+            continue
         setattr(resource, name, value)
+        _audit(session, actor, field_changed("resource", name), resource_id=resource_id)
     resource.updated_at = utcnow()
     session.add(resource)
     session.flush()
@@ -165,6 +182,7 @@ def mark_reviewed(*, session: Session, actor: Actor, resource_id: int) -> Resour
     resource.updated_at = utcnow()
     session.add(resource)
     session.flush()
+    _audit(session, actor, AuditAction.resource_review, resource_id=resource_id)
     return resource
 
 
@@ -179,6 +197,7 @@ def delete_resource(*, session: Session, actor: Actor, resource_id: int) -> None
         raise RuleViolation("This resource was shared in encounters; unpublish it instead.")
     session.delete(resource)
     session.flush()
+    _audit(session, actor, AuditAction.resource_delete, resource_id=resource_id)
 
 
 CRISIS_CATEGORIES = (

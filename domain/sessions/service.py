@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from domain.actors import PROGRAM_MANAGERS, Actor, require_role
+from domain.audit.actions import AuditAction, attendance_recorded, field_changed
 from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import ApiScope, Role, SessionKind
@@ -81,7 +82,18 @@ def create_program_session(
     created = ProgramSession(**data.model_dump())
     session.add(created)
     session.flush()
+    _audit(session, actor, AuditAction.program_session_create, session_id=created.id)
     return created
+
+
+def _audit(session: Session, actor: Actor, action: str, *, session_id: int | None) -> None:
+    record_audit_event(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="program_session",
+        object_id=session_id,
+    )
 
 
 def update_program_session(
@@ -93,7 +105,10 @@ def update_program_session(
     if "facilitator_id" in changes:
         _require_facilitator(session, changes["facilitator_id"])
     for name, value in changes.items():
+        if getattr(found, name) == value:
+            continue
         setattr(found, name, value)
+        _audit(session, actor, field_changed("program_session", name), session_id=session_id)
     session.add(found)
     session.flush()
     return found
@@ -107,6 +122,7 @@ def delete_program_session(*, session: Session, actor: Actor, session_id: int) -
     )
     session.delete(found)
     session.flush()
+    _audit(session, actor, AuditAction.program_session_cancel, session_id=session_id)
     for supporter in affected:
         refresh_needs_refresher(session, actor, supporter)
 
@@ -136,7 +152,7 @@ def record_attendance(
     record_audit_event(
         session=session,
         actor=actor,
-        action=f"attendance.{data.status.value}",
+        action=attendance_recorded(data.status.value),
         object_type="supporter",
         object_id=supporter_id,
     )

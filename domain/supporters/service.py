@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, func, select
 
 from domain.actors import PROGRAM_MANAGERS, Actor, may, require_role
+from domain.audit.actions import AuditAction, field_changed
 from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import ApiScope, AttendanceStatus, Role, SessionKind, SupporterStatus
@@ -40,17 +41,21 @@ def supporter_of_user(session: Session, user_id: int | None) -> Supporter | None
 
 
 def get_supporter(*, session: Session, actor: Actor, supporter_id: int) -> Supporter:
-    """Coordinators see every profile; a supporter only their own."""
+    """Coordinators see every profile (a roster read, audited); a supporter only their own."""
     supporter = session.get(Supporter, supporter_id)
     if supporter is None or not _may_read(actor, supporter):
         raise NotFound(f"There is no supporter {supporter_id}.")
+    if not _is_own(actor, supporter):
+        _audit(session, actor, AuditAction.supporter_read, supporter)
     return supporter
 
 
+def _is_own(actor: Actor, supporter: Supporter) -> bool:
+    return actor.user_id is not None and supporter.user_id == actor.user_id
+
+
 def _may_read(actor: Actor, supporter: Supporter) -> bool:
-    return may(actor, *PROGRAM_MANAGERS, scope=ApiScope.roster_read) or (
-        actor.user_id is not None and supporter.user_id == actor.user_id
-    )
+    return may(actor, *PROGRAM_MANAGERS, scope=ApiScope.roster_read) or _is_own(actor, supporter)
 
 
 def list_supporters(
@@ -66,6 +71,9 @@ def list_supporters(
         query = query.where(Supporter.status == filters.status)
     if page.after_id is not None:
         query = query.where(col(Supporter.id) > page.after_id)
+    record_audit_event(
+        session=session, actor=actor, action=AuditAction.supporter_list, object_type="supporter"
+    )
     return page_from_rows(list(session.exec(query)), page, lambda row: row.id)
 
 
@@ -99,7 +107,7 @@ def create_supporter(*, session: Session, actor: Actor, data: SupporterCreate) -
     )
     session.add(supporter)
     session.flush()
-    _audit(session, actor, "supporter.create", supporter)
+    _audit(session, actor, AuditAction.supporter_create, supporter)
     return supporter
 
 
@@ -121,7 +129,7 @@ def update_supporter(
     if supporter is None or not (manager or _may_read(actor, supporter)):
         raise NotFound(f"There is no supporter {supporter_id}.")
     changes = changes_of(data, nullable=frozenset({"org_unit_id", "trained_on"}))
-    own = actor.user_id is not None and supporter.user_id == actor.user_id
+    own = _is_own(actor, supporter)
     if not manager and not (own and SELF_EDITABLE_FIELDS.issuperset(changes)):
         raise PermissionDenied("You can change only your own availability; ask a coordinator.")
     if "profession_code" in changes:
@@ -136,7 +144,7 @@ def update_supporter(
         if getattr(supporter, name) == value:
             continue
         setattr(supporter, name, value)
-        _audit(session, actor, f"supporter.change.{name}", supporter)
+        _audit(session, actor, field_changed("supporter", name), supporter)
     supporter.updated_at = utcnow()
     session.add(supporter)
     session.flush()
@@ -208,7 +216,7 @@ def apply_cap(session: Session, actor: Actor, supporter: Supporter) -> MonthlyWo
     if workload.cap_reached and supporter.available:
         supporter.available = False
         session.add(supporter)
-        _audit(session, actor, "supporter.change.available", supporter)
+        _audit(session, actor, field_changed("supporter", "available"), supporter)
     return workload
 
 
@@ -249,4 +257,4 @@ def refresh_needs_refresher(session: Session, actor: Actor, supporter: Supporter
     if needs != supporter.needs_refresher:
         supporter.needs_refresher = needs
         session.add(supporter)
-        _audit(session, actor, "supporter.change.needs_refresher", supporter)
+        _audit(session, actor, field_changed("supporter", "needs_refresher"), supporter)

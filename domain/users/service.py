@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, func, select
 
 from domain.actors import Actor, require_role
+from domain.audit.actions import AuditAction, field_changed
 from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import Role
@@ -34,7 +35,15 @@ def user_count(session: Session) -> int:
 
 
 def get_user(*, session: Session, actor: Actor, user_id: int) -> User:
-    """Admins read anyone; everybody else only themselves (others are simply not found)."""
+    """Admins read anyone (a roster read, audited); everybody else only themselves."""
+    user = _user_in_reach(session, actor, user_id)
+    if actor.user_id != user_id:
+        _audit_user(session, actor, AuditAction.user_read, user)
+    return user
+
+
+def _user_in_reach(session: Session, actor: Actor, user_id: int) -> User:
+    """Admins reach anyone; everybody else only themselves (others are simply not found)."""
     user = session.get(User, user_id)
     if user is None or (not actor.has_any_role(Role.admin) and actor.user_id != user_id):
         raise NotFound(f"There is no user {user_id}.")
@@ -46,6 +55,9 @@ def list_users(*, session: Session, actor: Actor, page: PageRequest) -> Page[Use
     query = select(User).order_by(col(User.id)).limit(page.limit + 1)
     if page.after_id is not None:
         query = query.where(col(User.id) > page.after_id)
+    record_audit_event(
+        session=session, actor=actor, action=AuditAction.user_list, object_type="user"
+    )
     return page_from_rows(list(session.exec(query)), page, lambda user: user.id)
 
 
@@ -70,27 +82,32 @@ def _insert_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
     session.add(user)
     session.flush()
     record_audit_event(
-        session=session, actor=actor, action="user.create", object_type="user", object_id=user.id
+        session=session,
+        actor=actor,
+        action=AuditAction.user_create,
+        object_type="user",
+        object_id=user.id,
     )
     return user
 
 
 def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) -> User:
     require_role(actor, Role.admin, to="change users")
-    user = get_user(session=session, actor=actor, user_id=user_id)
+    user = _user_in_reach(session, actor, user_id)
     changes = changes_of(data)
     if "display_name" in changes and changes["display_name"] != user.display_name:
         user.display_name = changes["display_name"]
-        _audit_user(session, actor, "user.change.display_name", user)
+        _audit_user(session, actor, field_changed("user", "display_name"), user)
     if data.roles is not None and set(data.roles) != set(user.roles):
         _refuse_losing_last_admin(session, user, keeps_admin=Role.admin in data.roles)
         user.role_rows = [UserRole(user_id=user_id, role=role) for role in sorted(set(data.roles))]
-        _audit_user(session, actor, "user.roles.change", user)
+        _audit_user(session, actor, AuditAction.user_roles_change, user)
     if data.active is not None and data.active != user.active:
         if not data.active:
             _refuse_losing_last_admin(session, user, keeps_admin=False)
         user.active = data.active
-        _audit_user(session, actor, "user.activate" if data.active else "user.deactivate", user)
+        activated = AuditAction.user_activate if data.active else AuditAction.user_deactivate
+        _audit_user(session, actor, activated, user)
     user.updated_at = utcnow()
     session.add(user)
     session.flush()
@@ -118,12 +135,12 @@ def _refuse_losing_last_admin(session: Session, user: User, *, keeps_admin: bool
 
 def set_password(*, session: Session, actor: Actor, user_id: int, password: str) -> None:
     """A user sets their own password; an admin may set anyone's."""
-    user = get_user(session=session, actor=actor, user_id=user_id)
+    user = _user_in_reach(session, actor, user_id)
     _check_password(password)
     user.password_hash = hash_password(password)
     user.updated_at = utcnow()
     session.add(user)
-    _audit_user(session, actor, "user.password.set", user)
+    _audit_user(session, actor, AuditAction.user_password_set, user)
 
 
 def _check_password(password: str) -> None:

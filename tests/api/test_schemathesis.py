@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -84,11 +85,13 @@ def everyone(db: Session) -> Iterator[None]:
 
     for served in (APP, APP.state.api_v1):
         served.dependency_overrides[get_session] = session_in_test_transaction
+        served.state.unit_of_work_apart = lambda: nullcontext(db)
     user = make_user(db, roles=tuple(Role), id=EVERYONE_USER_ID)
     make_supporter(db, user=user)
     yield
     for served in (APP, APP.state.api_v1):
         served.dependency_overrides.clear()
+        served.state.unit_of_work_apart = None
 
 
 @schema.parametrize()

@@ -227,6 +227,7 @@ def test_a_coordinator_records_attendance_and_it_is_audited(db: Session) -> None
     assert audit_actions(db, object_type="supporter", object_id=supporter.id) == [
         "attendance.excused",
         "attendance.attended",
+        "supporter.read",  # the coordinator read the supporter's record: a roster read
     ]
 
 

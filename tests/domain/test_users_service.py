@@ -10,7 +10,7 @@ from domain.codes import Role
 from domain.columns import utcnow
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from domain.pagination import PageRequest
-from domain.users.models import SetupToken, UserCreate, UserUpdate
+from domain.users.models import SetupToken, User, UserCreate, UserUpdate
 from domain.users.service import (
     authenticate,
     complete_setup,
@@ -44,6 +44,13 @@ def new_user(db: Session, email: str = "Alex@Hospital.example.org", **values: ob
     return user.id
 
 
+def stored(db: Session, user_id: int) -> User:
+    """The row as stored (reading it through `get_user` would be an audited read)."""
+    user = db.get(User, user_id)
+    assert user is not None
+    return user
+
+
 def sign_in_events(db: Session) -> list[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.action == "auth.sign_in")
     return list(db.exec(query.order_by(col(AuditEvent.id))))
@@ -54,7 +61,7 @@ def sign_in_events(db: Session) -> list[AuditEvent]:
 
 def test_an_admin_creates_a_user_with_a_lowercased_email_and_roles(db: Session) -> None:
     user_id = new_user(db, roles=[Role.coordinator, Role.supporter])
-    user = get_user(session=db, actor=ADMIN, user_id=user_id)
+    user = stored(db, user_id)
     assert user.email == "alex@hospital.example.org"
     assert user.roles == {Role.coordinator, Role.supporter}
     assert user.password_hash is None
@@ -146,7 +153,7 @@ def test_a_role_change_is_stored_and_audited(db: Session) -> None:
         data=UserUpdate(roles=[Role.supporter, Role.resource_editor]),
     )
     db.expire_all()
-    assert get_user(session=db, actor=ADMIN, user_id=user_id).roles == {
+    assert stored(db, user_id).roles == {
         Role.supporter,
         Role.resource_editor,
     }
@@ -159,7 +166,7 @@ def test_a_role_change_is_stored_and_audited(db: Session) -> None:
 def test_deactivation_and_reactivation_are_audited(db: Session) -> None:
     user_id = new_user(db)
     update_user(session=db, actor=ADMIN, user_id=user_id, data=UserUpdate(active=False))
-    assert get_user(session=db, actor=ADMIN, user_id=user_id).active is False
+    assert stored(db, user_id).active is False
     update_user(session=db, actor=ADMIN, user_id=user_id, data=UserUpdate(active=True))
     assert audit_actions(db, object_type="user", object_id=user_id) == [
         "user.create",
@@ -173,7 +180,7 @@ def test_a_display_name_change_is_stored_and_audited(db: Session) -> None:
     update_user(
         session=db, actor=ADMIN, user_id=user_id, data=UserUpdate(display_name=" Alex Kim ")
     )
-    assert get_user(session=db, actor=ADMIN, user_id=user_id).display_name == "Alex Kim"
+    assert stored(db, user_id).display_name == "Alex Kim"
     assert audit_actions(db, object_type="user", object_id=user_id)[-1] == (
         "user.change.display_name"
     )

@@ -3,13 +3,14 @@ serves production and several app instances."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -81,3 +82,24 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def lock_for(session: Session, name: str) -> None:
+    """Serialize, until this unit of work ends, every unit of work that locks the same `name`.
+
+    For a check that reads several rows and then writes one (no cycle in a tree, a bound on its
+    depth): row locks cannot cover it, because two writers read and lock different rows. On
+    PostgreSQL this is a transaction-level advisory lock keyed by a stable hash of `name`,
+    released by commit or rollback. On SQLite it does nothing: every unit of work holds the
+    database's write lock from its BEGIN IMMEDIATE, so units of work already run one at a time.
+    Take it before reading what the check depends on, so the reads see the last writer's commit.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit key that is the same in every process (Python's hash() is salted)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

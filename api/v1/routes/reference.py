@@ -17,6 +17,7 @@ from domain.org_units.service import (
     page_org_units,
     update_org_unit,
 )
+from domain.org_units.tree import MAX_ORG_DEPTH
 from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from domain.professions.models import (
     ProfessionCreate,
@@ -133,8 +134,13 @@ def create_org_unit_route(
     "/org-units/{org_unit_id}",
     tags=["org units"],
     summary="Change an org unit",
+    description=(
+        "Moving a unit under `parent_id` is refused with 409 when the parent sits inside the "
+        "unit (the tree would loop; two moves at once are checked one after the other), and "
+        f"with 422 when the tree would nest more than {MAX_ORG_DEPTH} levels deep."
+    ),
     response_model=OrgUnitPublic,
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 409, 422),
 )
 def update_org_unit_route(
     actor: CurrentActor,

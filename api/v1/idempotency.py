@@ -73,15 +73,21 @@ def create_once(
     route: str,
     data: BaseModel,
     create: Callable[[], BaseModel],
+    secret_fields: frozenset[str] = frozenset(),
 ) -> Response:
-    """Run `create` unless this key already did; answer 201 with the created object."""
+    """Run `create` unless this key already did; answer 201 with the created object.
+
+    `secret_fields` (a password) are left out of the stored fingerprint: a fast hash of them
+    would be a password hash weaker than the user table's. A retry that changes only them
+    gets the first answer."""
     if key is None:
         return Response(create().model_dump_json(), 201, media_type=JSON)
 
     def work() -> StoredResponse:
         return StoredResponse(status_code=201, body=create().model_dump_json())
 
-    fingerprint = request_fingerprint("POST", route, data.model_dump_json().encode())
+    fingerprinted = data.model_dump_json(exclude=set(secret_fields)).encode()
+    fingerprint = request_fingerprint("POST", route, fingerprinted)
     answer = run_once(session, actor=actor, key=key, fingerprint=fingerprint, work=work)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return Response(

@@ -19,9 +19,10 @@ from domain.codes import Role
 from domain.columns import utcnow
 from domain.encounters.models import Encounter
 from domain.idempotency.models import IdempotencyRecord
+from domain.idempotency.service import request_fingerprint
 from domain.resources.models import Resource
 from domain.supporters.models import Supporter
-from domain.users.models import User
+from domain.users.models import User, UserCreate
 from tests.factories import make_supporter, make_user
 
 Headers = dict[str, str]
@@ -267,3 +268,24 @@ def test_the_api_document_explains_the_key_and_its_answers(
     assert "same key" in key["description"]
     assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
     assert "Retry-After" in operation["responses"]["409"]["headers"]
+
+
+def test_a_new_users_password_is_not_kept_even_hashed_in_the_key_record(
+    client: TestClient, db: Session, new_caller: Callable[[], Headers]
+) -> None:
+    headers = new_caller() | {"Idempotency-Key": "user-1"}
+    body = new_user_body(db)
+    without_password = UserCreate(**body).model_dump_json(exclude={"password"}).encode()
+
+    first = client.post(
+        "/api/v1/users", json=body | {"password": "first-password-1"}, headers=headers
+    )
+    again = client.post(
+        "/api/v1/users", json=body | {"password": "other-password-2"}, headers=headers
+    )
+
+    record = db.exec(select(IdempotencyRecord).where(IdempotencyRecord.key == "user-1")).one()
+    assert record.request_hash == request_fingerprint("POST", "/users", without_password)
+    assert first.status_code == 201, first.text
+    assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
+    assert again.json()["id"] == first.json()["id"]

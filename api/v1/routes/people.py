@@ -83,7 +83,13 @@ def create_user_route(
         return user_public(create_user(session=session, actor=actor, data=data))
 
     return create_once(
-        session, actor, key=idempotency_key, route="/users", data=data, create=create
+        session,
+        actor,
+        key=idempotency_key,
+        route="/users",
+        data=data,
+        create=create,
+        secret_fields=frozenset({"password"}),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 class DomainError(Exception):
     status_code = 400
     title = "Request refused"
+    retry_after_seconds: int | None = None  # set when the same request may succeed later
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)

@@ -125,7 +125,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         field_errors = (
             [FieldError(field=error.field or "", message=error.message)] if named else None
         )
-        return problem_response(error.status_code, error.message, errors=field_errors)
+        retry = error.retry_after_seconds
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return problem_response(
+            error.status_code, error.message, errors=field_errors, headers=headers
+        )
 
     @app.exception_handler(IntegrityError)
     async def conflict(_request: Request, _error: IntegrityError) -> JSONResponse:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import SessionDep
 from api.v1.deps import CurrentActor, PageDep
-from api.v1.idempotency import IdempotencyKey, create_once
+from api.v1.idempotency import IdempotencyKey, create_once, idempotent_creation_responses
 from api.v1.pagination import PageOut, page_out
 from api.v1.problems import errors
 from domain.encounters.models import EncounterCreate, EncounterPublic, EncounterUpdate
@@ -42,7 +42,7 @@ class EncounterLogged(EncounterPublic):
     summary="Log an encounter (active, trained supporters)",
     status_code=201,
     response_model=EncounterLogged,
-    responses=errors(401, 403, 409, 422),
+    responses=idempotent_creation_responses(401, 403, 422),
 )
 def log_encounter_route(
     actor: CurrentActor,

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep
 from api.v1.deps import CurrentActor, PageDep
+from api.v1.idempotency import IdempotencyKey, create_once, idempotent_creation_responses
 from api.v1.pagination import PageOut, page_out
 from api.v1.problems import errors
 from domain.codes import SupporterStatus
@@ -70,10 +71,26 @@ def list_users_route(
     summary="Create a user (admins)",
     status_code=201,
     response_model=UserPublic,
-    responses=errors(401, 403, 409, 422),
+    responses=idempotent_creation_responses(401, 403, 422),
 )
-def create_user_route(actor: CurrentActor, session: SessionDep, data: UserCreate) -> UserPublic:
-    return user_public(create_user(session=session, actor=actor, data=data))
+def create_user_route(
+    actor: CurrentActor,
+    session: SessionDep,
+    data: UserCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def create() -> UserPublic:
+        return user_public(create_user(session=session, actor=actor, data=data))
+
+    return create_once(
+        session,
+        actor,
+        key=idempotency_key,
+        route="/users",
+        data=data,
+        create=create,
+        secret_fields=frozenset({"password"}),
+    )
 
 
 @router.get(
@@ -143,13 +160,21 @@ def read_supporter_route(
     summary="Add a supporter profile to a user",
     status_code=201,
     response_model=SupporterPublic,
-    responses=errors(401, 403, 409, 422),
+    responses=idempotent_creation_responses(401, 403, 422),
 )
 def create_supporter_route(
-    actor: CurrentActor, session: SessionDep, data: SupporterCreate
-) -> SupporterPublic:
-    supporter = create_supporter(session=session, actor=actor, data=data)
-    return supporters_public(session, [supporter])[0]
+    actor: CurrentActor,
+    session: SessionDep,
+    data: SupporterCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    def create() -> SupporterPublic:
+        supporter = create_supporter(session=session, actor=actor, data=data)
+        return supporters_public(session, [supporter])[0]
+
+    return create_once(
+        session, actor, key=idempotency_key, route="/supporters", data=data, create=create
+    )
 
 
 @router.patch(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import SessionDep
 from api.v1.deps import CurrentActor, PageDep
-from api.v1.idempotency import IdempotencyKey, create_once
+from api.v1.idempotency import IdempotencyKey, create_once, idempotent_creation_responses
 from api.v1.pagination import PageOut, page_out
 from api.v1.problems import errors
 from domain.codes import ResourceCategory
@@ -78,7 +78,7 @@ def read_resource_route(
     summary="Add a resource",
     status_code=201,
     response_model=ResourcePublic,
-    responses=errors(401, 403, 422),
+    responses=idempotent_creation_responses(401, 403, 422),
 )
 def create_resource_route(
     actor: CurrentActor,

@@ -4,7 +4,7 @@ The record is inserted first, without a response (the claim that makes a paralle
 or replay), and completed with the response in the same transaction.
 
 Revision ID: 1602ce0b49fb
-Revises: 8d50f1fd7cf3
+Revises: 18e5c013d56e
 Create Date: 2026-12-02 06:34:31.288817+00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1602ce0b49fb"
-down_revision: str | None = "8d50f1fd7cf3"
+down_revision: str | None = "18e5c013d56e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5
 # What a client is told to wait when the database is busy or away: long enough for a queue of
 # writers or a restarting server, short enough for a person holding a phone.
 RETRY_AFTER_UNAVAILABLE_SECONDS = 2
@@ -117,8 +118,16 @@ def make_engine(
         )
         return engine
     # pool_pre_ping: a connection the server dropped (restart, failover, terminated backend)
-    # is replaced at checkout, so the app recovers as soon as the database is back.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # is replaced at checkout, so the app recovers as soon as the database is back. A host
+    # that does not answer at all fails a new connection after connect_timeout (503) instead
+    # of holding the request, and its worker thread, for the system's TCP timeout.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 @lru_cache(maxsize=4)

@@ -112,8 +112,11 @@ def install_page_error_handlers(app: FastAPI) -> None:
         if isinstance(error, DATABASE_UNAVAILABLE):  # raised where the handlers above cannot see
             return await database_away_page(request)
         # The error itself is logged by the server; the person gets a calm page and the
-        # crisis button, never a stack trace.
+        # crisis button, never a stack trace; a program (an error in a middleware in front of
+        # /api/v1, say) gets problem details.
         message = "Something went wrong on our side. Please try again in a moment."
+        if not _wants_html(request):
+            return problem_response(500, message)
         return await error_page(request, message, 500)
 
     @app.exception_handler(SignInRequired)

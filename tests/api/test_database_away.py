@@ -259,3 +259,25 @@ def test_an_unexpected_error_in_the_api_is_a_500_problem_not_plain_text(
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM
     assert "a bug" not in response.text
+
+
+def test_an_error_in_a_middleware_in_front_of_the_api_is_a_problem_too(
+    committed: tuple[TestClient, FastAPI], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _app = committed
+
+    async def broken(*_args: object) -> None:
+        raise OperationalError("SELECT 1", None, Exception("connection refused"))
+
+    monkeypatch.setattr("api.security_headers.SecurityHeadersMiddleware.__call__", broken)
+    assert_unavailable_problem(client.get("/api/v1/directory"))
+    page = client.get("/crisis", headers={"Accept": "text/html"})
+    assert_calm_page_with_crisis_numbers(page, ('href="tel:988"',))
+
+    async def buggy(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("api.security_headers.SecurityHeadersMiddleware.__call__", buggy)
+    response = client.get("/api/v1/directory")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM

@@ -281,3 +281,13 @@ def test_an_error_in_a_middleware_in_front_of_the_api_is_a_problem_too(
     response = client.get("/api/v1/directory")
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM
+
+
+def test_the_server_never_creates_a_missing_sqlite_file(tmp_path: Path) -> None:
+    # A server whose file went away must not start an empty database in its place.
+    missing = tmp_path / "gone.db"
+    app = create_app(settings_for(f"sqlite:///{missing}", tmp_path))
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        assert_unavailable_problem(client.get("/api/v1/directory"))
+        assert client.get("/readyz").status_code == 503
+    assert not missing.exists()

@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=purge_lifespan(settings.purge_interval_seconds),
     )
     app.state.settings = settings
-    app.state.engine = engine_for(settings.database_url)
+    app.state.engine = engine_for(
+        settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
     app.state.token_issuer = token_issuer(settings)
     app.include_router(health_router)
     v1 = create_v1_app(engine=app.state.engine, issuer=app.state.token_issuer)

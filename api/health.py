@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep
 from domain.db import read_only
-from domain.migrations import current_revision, head_revision
+from domain.migrations import head_revision, probe_revision
 
 router = APIRouter(tags=["health"])
+logger = logging.getLogger("peer_support.health")
 
 
 @router.get("/healthz", summary="The process is up")
@@ -23,10 +24,9 @@ def healthz() -> dict[str, str]:
 def readyz(engine: EngineDep) -> JSONResponse:
     engine = read_only(engine)
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        current = current_revision(engine)
-    except SQLAlchemyError:
+        current = probe_revision(engine)
+    except Exception as error:  # whatever went wrong, the answer is "not ready"
+        logger.warning("readiness probe: the database cannot be read: %s", error)
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
     head = head_revision()
     ready = current == head

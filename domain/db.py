@@ -9,14 +9,16 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5
 # What a client is told to wait when the database is busy or away: long enough for a queue of
 # writers or a restarting server, short enough for a person holding a phone.
 RETRY_AFTER_UNAVAILABLE_SECONDS = 2
@@ -25,17 +27,37 @@ RETRY_AFTER_UNAVAILABLE_SECONDS = 2
 DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` now (device and inode), or None when there is none."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int, path: Path | None) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
         # The driver's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
+        if path is not None:
+            record.info["file_identity"] = _file_identity(path)
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # An open connection keeps the file it opened even after that file is moved, deleted
+        # or replaced: it would go on answering from (and writing to) a file nobody sees. A
+        # connection whose file is no longer at the path is dropped; the pool opens a new one,
+        # which fails while the database is away (503) and works again once it is back.
+        if path is not None and _file_identity(path) != record.info.get("file_identity"):
+            raise DisconnectionError("the SQLite database file is no longer at its path")
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
@@ -56,20 +78,66 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
 
 
-def make_engine(database_url: str) -> Engine:
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine (None for PostgreSQL and in-memory databases)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.query.get("uri") == "true":
+        return Path(unquote(url.database.removeprefix("file:")))
+    return Path(url.database)
+
+
+def _existing_file_only(url: URL, path: str) -> URL:
+    """Open the file read-write but never create it: a server whose database file went away
+    must not start a new empty one in its place (nor replay the old file's WAL into it)."""
+    return url.set(database=f"file:{quote(path)}", query={"mode": "rw", "uri": "true"})
+
+
+def make_engine(
+    database_url: str,
+    *,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    create_sqlite_file: bool = True,
+) -> Engine:
+    """`sqlite_busy_timeout_ms`: how long a SQLite unit of work waits for the write lock before
+    it gives up (and the request answers 503). `create_sqlite_file=False` (the server): the
+    SQLite file must exist already (`peer-support migrate` creates it)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        path = url.database if url.database and url.database != ":memory:" else None
+        if path is not None and create_sqlite_file:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        elif path is not None:
+            url = _existing_file_only(url, path)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        _configure_sqlite(engine)
+        _configure_sqlite(
+            engine,
+            busy_timeout_ms=sqlite_busy_timeout_ms,
+            path=Path(path).resolve() if path else None,
+        )
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # pool_pre_ping: a connection the server dropped (restart, failover, terminated backend)
+    # is replaced at checkout, so the app recovers as soon as the database is back. A host
+    # that does not answer at all fails a new connection after connect_timeout (503) instead
+    # of holding the request, and its worker thread, for the system's TCP timeout.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 @lru_cache(maxsize=4)
-def engine_for(database_url: str) -> Engine:
-    return make_engine(database_url)
+def engine_for(
+    database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
+    """The server's engine, one per database: SQLite files must exist already."""
+    return make_engine(
+        database_url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, create_sqlite_file=False
+    )
 
 
 @contextmanager

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from urllib.parse import quote
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from domain.db import sqlite_file
 from domain.settings import REPO_ROOT
+
+# A readiness probe must answer quickly, also while writers hold the lock.
+PROBE_TIMEOUT_SECONDS = 1
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -41,3 +49,22 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_at_head(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+def probe_revision(engine: Engine) -> str | None:
+    """The database's revision read afresh, for the readiness probe; raises when the database
+    cannot be read. SQLite is read through a new read-only connection of its own: it takes no
+    write lock (units of work take it at BEGIN), and unlike a pooled connection it cannot go
+    on reading a file that was moved away or replaced, nor create an empty one."""
+    path = sqlite_file(engine)
+    if path is None:
+        return current_revision(engine)
+    location = f"file:{quote(str(path))}?mode=ro"
+    with closing(sqlite3.connect(location, uri=True, timeout=PROBE_TIMEOUT_SECONDS)) as db:
+        migrated = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        if migrated is None:
+            return None
+        row = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None

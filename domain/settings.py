@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from domain.db import SQLITE_BUSY_TIMEOUT_MS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
 MIN_SECRET_LENGTH = 32
@@ -68,6 +70,8 @@ class Settings(BaseSettings):
     # The server deletes expired rows (page sessions, links, idempotency records, sign-in
     # failures) this often; 0 turns that off, for those who run `peer-support purge` themselves.
     purge_interval_seconds: float = Field(default=60 * 60, ge=0)
+    # How long a SQLite write waits for the lock held by other writers before it answers 503.
+    sqlite_busy_timeout_ms: int = Field(default=SQLITE_BUSY_TIMEOUT_MS, ge=0, le=600_000)
 
     @field_validator("allowed_hosts", "jwt_key_files", mode="before")
     @classmethod

@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.v1.problems import problem_response
-from domain.db import read_only, unit_of_work
+from api.v1.problems import database_unavailable_problem, problem_response
+from domain.db import DATABASE_UNAVAILABLE, RETRY_AFTER_UNAVAILABLE_SECONDS, read_only, unit_of_work
 from domain.errors import DomainError
+from domain.resources.crisis import crisis_contacts_without_database
 from domain.resources.service import crisis_resources
 from web.rendering import is_htmx, render
 from web.session import SignInRequired, optional_visitor, sign_in_location
@@ -22,6 +23,10 @@ MESSAGES = {
     405: "This address does not accept that kind of request.",
     422: "Some of what was sent is not valid.",
 }
+DATABASE_AWAY = (
+    "We cannot reach our records for a moment, so nothing can be shown or saved right now. "
+    "Please try again in a minute."
+)
 
 
 def _wants_html(request: Request) -> bool:
@@ -38,17 +43,39 @@ def _page_context(request: Request) -> dict[str, object]:
                 "crisis_resources": crisis_resources(session),
             }
     except SQLAlchemyError:
-        return {"visitor": None, "crisis_resources": []}
+        return _context_without_database()
 
 
-async def error_page(request: Request, message: str, status_code: int) -> Response:
-    context = {"message": message, **await run_in_threadpool(_page_context, request)}
+def _context_without_database() -> dict[str, object]:
+    return {"visitor": None, "crisis_resources": crisis_contacts_without_database()}
+
+
+async def error_page(
+    request: Request,
+    message: str,
+    status_code: int,
+    *,
+    context: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    shared = context if context is not None else await run_in_threadpool(_page_context, request)
     # htmx puts the message where the page's main content is, whatever it asked to swap.
-    headers = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"} if is_htmx(request) else {}
+    retarget = {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"} if is_htmx(request) else {}
     return render(
-        request, "error.html", context, status_code=status_code, private=True,
-        block="content", headers=headers,
+        request, "error.html", {"message": message, "status_code": status_code, **shared},
+        status_code=status_code, private=True, block="content",
+        headers={**retarget, **(headers or {})},
     )  # fmt: skip
+
+
+async def database_away_page(request: Request) -> Response:
+    """503 without touching the database again: no visitor, the crisis contacts read last."""
+    if not _wants_html(request):
+        return database_unavailable_problem()
+    retry = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_SECONDS)}
+    return await error_page(
+        request, DATABASE_AWAY, 503, context=_context_without_database(), headers=retry
+    )
 
 
 def install_page_error_handlers(app: FastAPI) -> None:
@@ -74,11 +101,22 @@ def install_page_error_handlers(app: FastAPI) -> None:
         message = "Someone saved the same thing at the same moment. Reload and try again."
         return await error_page(request, message, 409)
 
+    async def database_unavailable(request: Request, _error: Exception) -> Response:
+        return await database_away_page(request)
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
+
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, _error: Exception) -> Response:
+    async def unexpected(request: Request, error: Exception) -> Response:
+        if isinstance(error, DATABASE_UNAVAILABLE):  # raised where the handlers above cannot see
+            return await database_away_page(request)
         # The error itself is logged by the server; the person gets a calm page and the
-        # crisis button, never a stack trace.
+        # crisis button, never a stack trace; a program (an error in a middleware in front of
+        # /api/v1, say) gets problem details.
         message = "Something went wrong on our side. Please try again in a moment."
+        if not _wants_html(request):
+            return problem_response(500, message)
         return await error_page(request, message, 500)
 
     @app.exception_handler(SignInRequired)

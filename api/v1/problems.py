@@ -36,9 +36,11 @@ TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
+    500: "Internal server error",
     503: "Service unavailable",
 }
 DATABASE_AWAY = "The database is busy or unreachable. Nothing was saved; try again in a moment."
+UNEXPECTED = "Something went wrong on our side. Try again in a moment."
 
 
 class FieldError(BaseModel):
@@ -141,6 +143,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     for unavailable in DATABASE_UNAVAILABLE:
         app.add_exception_handler(unavailable, database_unavailable)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        # The last resort (Starlette's, outside every middleware): problem details, not the
+        # default text/plain. The server logs the error itself.
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            return database_unavailable_problem()
+        return problem_response(500, UNEXPECTED)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:

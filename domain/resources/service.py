@@ -20,6 +20,7 @@ from domain.encounters.models import EncounterResource
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.professions.models import Profession
+from domain.resources.crisis import remember_crisis_contacts
 from domain.resources.models import (
     REVIEW_INTERVAL_MONTHS,
     Resource,
@@ -209,10 +210,13 @@ CRISIS_CATEGORIES = (
 
 def crisis_resources(session: Session) -> list[Resource]:
     """What the crisis button shows, also to people not signed in: the published crisis lines,
-    peer support lines and the EAP, in that order."""
+    peer support lines and the EAP, in that order. The list is also kept for pages answered
+    while the database is away (`domain.resources.crisis`)."""
     rows = session.exec(
         select(Resource).where(
             col(Resource.published).is_(True), col(Resource.category).in_(CRISIS_CATEGORIES)
         )
     )
-    return sorted(rows, key=lambda r: (CRISIS_CATEGORIES.index(r.category), r.id or 0))
+    resources = sorted(rows, key=lambda r: (CRISIS_CATEGORIES.index(r.category), r.id or 0))
+    remember_crisis_contacts(resources)
+    return resources

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -16,11 +17,12 @@ def test_healthz_answers_while_the_process_is_up(client: TestClient) -> None:
 
 def test_readyz_says_the_database_is_reachable_and_migrated(client: TestClient) -> None:
     response = client.get("/readyz")
-    assert response.status_code == 200
+    assert response.status_code == 200, response.text
     assert response.json()["migrations"] == "at head"
 
 
 def test_readyz_is_unavailable_on_an_unmigrated_database(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "empty.db").close()  # the server never creates the file itself
     settings = Settings(
         _env_file=None,
         database_url=f"sqlite:///{tmp_path / 'empty.db'}",

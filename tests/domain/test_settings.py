@@ -24,6 +24,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "JWT_ISSUER",
         "JWT_AUDIENCE",
         "PUBLIC_URL",
+        "SQLITE_BUSY_TIMEOUT_MS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
@@ -133,3 +134,12 @@ def test_development_generates_a_secret_once_and_keeps_it_private(tmp_path: Path
 def test_a_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("LOG_LEVEL=warning\n")
     assert load_settings().log_level == "warning"
+
+
+def test_the_sqlite_busy_timeout_is_5_seconds_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().sqlite_busy_timeout_ms == 5000
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_MS", "300")
+    assert load_settings().sqlite_busy_timeout_ms == 300
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_MS", "-1")
+    with pytest.raises(SettingsError, match="SQLITE_BUSY_TIMEOUT_MS"):
+        load_settings()

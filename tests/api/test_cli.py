@@ -134,7 +134,12 @@ def test_serve_prints_a_one_time_setup_link_when_nobody_can_sign_in(
     code, out, _ = run(capsys, "serve", "--port", "8123")
     assert code == 0
     assert "http://127.0.0.1:8123/setup/" in out
-    assert served == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
+    assert served == {
+        "host": "127.0.0.1",
+        "port": 8123,
+        "log_level": "info",
+        "proxy_headers": False,
+    }
 
 
 def test_a_real_process_fails_in_one_line_without_a_traceback(tmp_path: Path) -> None:

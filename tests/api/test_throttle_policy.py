@@ -131,9 +131,9 @@ def test_the_password_grant_follows_the_policy(
     answer = password_grant(client_at(case.owner_at), owner.email)
     assert answer.status_code == case.status, answer.text
     if case.retry_after is not None:
-        # Exactly, but a 15-minute window began with the first seeded failure, which took a
-        # moment to seed (100 rows) before this attempt.
-        slack = 2 if case.retry_after == 900 else 0
+        # Exactly, but a 15-minute window began with the first seeded failure, seconds before
+        # this attempt when 100 rows were seeded.
+        slack = 5 if case.retry_after == 900 else 0
         assert case.retry_after - slack <= int(answer.headers["retry-after"]) <= case.retry_after
 
 
@@ -198,7 +198,7 @@ def test_bogus_client_ids_count_only_against_their_address(
     bogus_client_ids(db, 1, HOME)
     refused = client_grant(engine, api_client.client_id, secret)
     assert refused.status_code == 429
-    assert refused.headers["retry-after"] == "900"
+    assert 895 <= int(refused.headers["retry-after"]) <= 900  # from the first of 100 seeded
     assert client_grant(client_at(NEW), api_client.client_id, secret).status_code == 200
 
 

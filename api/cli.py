@@ -121,7 +121,15 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> None:
             f"    http://{shown_host}:{args.port}/setup/{token}\n",
             flush=True,
         )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level)
+    # The app honours X-Forwarded-For itself (FORWARDED_ALLOW_IPS); uvicorn's own default would
+    # trust 127.0.0.1 whatever the setting says.
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
 
 
 def read_password() -> str:

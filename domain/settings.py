@@ -7,6 +7,7 @@ coordinator or admin changes at run time (k, caps, ...) live in the database ins
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     jwt_issuer: str = "peer-support"
     jwt_audience: str = "peer-support-api"
+    # The reverse proxies whose X-Forwarded-For names the client (IPs or networks, comma
+    # separated). Empty trusts nobody: the address is the connection's own.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # PEM files of EC P-256 private keys: the first signs, the others still verify (rotation).
     jwt_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     # The server deletes expired rows (page sessions, links, idempotency records, sign-in
@@ -73,11 +77,23 @@ class Settings(BaseSettings):
     # How long a SQLite write waits for the lock held by other writers before it answers 503.
     sqlite_busy_timeout_ms: int = Field(default=SQLITE_BUSY_TIMEOUT_MS, ge=0, le=600_000)
 
-    @field_validator("allowed_hosts", "jwt_key_files", mode="before")
+    @field_validator("allowed_hosts", "jwt_key_files", "forwarded_allow_ips", mode="before")
     @classmethod
     def split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{proxy!r} is not an IP address or network (list the proxies' own addresses)"
+                ) from None
         return value
 
     @field_validator("log_level", mode="before")

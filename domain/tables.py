@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from domain.api_clients.models import ApiClient, ApiClientScope
 from domain.audit.models import AuditEvent
-from domain.auth.throttle import AuthFailure
+from domain.auth.throttle import ThrottleCounter
 from domain.debriefs.models import DebriefRequest
 from domain.encounters.models import (
     Encounter,
@@ -31,7 +31,6 @@ __all__ = [
     "ApiClientScope",
     "Attendance",
     "AuditEvent",
-    "AuthFailure",
     "DebriefRequest",
     "Encounter",
     "EncounterElement",
@@ -49,6 +48,7 @@ __all__ = [
     "ResourceAudience",
     "SetupToken",
     "Supporter",
+    "ThrottleCounter",
     "User",
     "UserRole",
     "WebSession",

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select, update
 
 from domain.actors import Actor
 from domain.audit.models import AuditEvent
+from domain.auth.throttle import Attempt, ThrottleCounter, email_account, record_failure
 from domain.codes import (
     DurationBand,
     EncounterSetting,
@@ -239,3 +240,24 @@ def counting_statements(db: Session) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(connection, "before_cursor_execute", count)
+
+
+def fail_sign_ins(
+    session: Session, email: str, addresses: list[str], *, account_exists: bool = True
+) -> None:
+    """Failed sign-ins as the throttle counts them, one per address listed (without paying for
+    argon2 each time, and past the throttle's own refusals)."""
+    for address in addresses:
+        attempt = Attempt.of(
+            email_account(email), address, account_exists=account_exists, per_pair=True
+        )
+        record_failure(session, attempt)
+
+
+def age_throttle(session: Session, by: timedelta) -> None:
+    """Move every throttle counter and known address `by` into the past."""
+    for counter in session.exec(select(ThrottleCounter)).all():
+        counter.window_start -= by
+        counter.last_at -= by
+        session.add(counter)
+    session.flush()

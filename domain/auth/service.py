@@ -1,18 +1,25 @@
 """Getting and using access tokens: the password grant for people, the client-credentials grant
 for API clients, and who a presented token stands for. Every token issued or refused is
-audited; repeated failures slow down (see throttle)."""
+audited; repeated failures slow down (see throttle for the policy)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain.actors import Actor
 from domain.api_clients.models import ApiClient
 from domain.api_clients.service import authenticate_api_client
 from domain.audit.service import record_audit_event
-from domain.auth.throttle import clear_failures, record_failure, retry_after_seconds
+from domain.auth.throttle import (
+    Attempt,
+    TooManyAttempts,
+    claim_attempt,
+    client_account,
+    email_account,
+    record_success,
+)
 from domain.auth.tokens import (
     ACCESS_TOKEN_LIFETIME,
     AccessClaims,
@@ -22,7 +29,7 @@ from domain.auth.tokens import (
 )
 from domain.columns import utcnow
 from domain.users.models import User
-from domain.users.service import authenticate
+from domain.users.service import audit_sign_in_check, find_user_by_email, password_opens
 
 
 class TokenRefused(Exception):
@@ -49,13 +56,44 @@ class GrantedToken:
     scope: str
 
 
-def _slow_down_if_needed(session: Session, *, account: str, ip: str) -> None:
-    wait = retry_after_seconds(session, account=account, ip=ip)
-    if wait:
-        _audit_token(session, _account_actor(account, ip), "throttled", "account", None)
-        raise TokenRefused(
-            "slow_down", f"Too many failed attempts; try again in {wait} s.", retry_after=wait
+def authenticate_throttled(session: Session, *, email: str, password: str, ip: str) -> User | None:
+    """The user with this email and password, None for a wrong pair; TooManyAttempts, before
+    any password is checked, when the throttle holds the attempt back. Pages and the password
+    grant both sign in through here.
+
+    Unlike other services this one commits, once: the claim on the throttle's counters must be
+    visible to parallel attempts before argon2 runs, and no lock (PostgreSQL's counter rows,
+    SQLite's write lock) may be held for the long password check."""
+    user = find_user_by_email(session, email)
+    try:
+        attempt = claim_attempt(
+            session, account=email_account(email), address=ip, account_exists=user is not None
         )
+    except TooManyAttempts:
+        record_audit_event(
+            session=session,
+            actor=_account_actor(email, ip),
+            action="auth.sign_in",
+            object_type="user",
+            object_id=user.id if user else None,
+            outcome="throttled",
+        )
+        raise
+    session.commit()
+    ok = password_opens(user, password)
+    audit_sign_in_check(session, user=user, ok=ok, ip=ip)
+    if not ok:
+        return None
+    record_success(session, attempt)
+    return user
+
+
+def _slowed_down(session: Session, refused: TooManyAttempts, account: str, ip: str) -> TokenRefused:
+    _audit_token(session, _account_actor(account, ip), "throttled", "account", None)
+    wait = refused.retry_after
+    return TokenRefused(
+        "slow_down", f"Too many failed attempts; try again in {wait} s.", retry_after=wait
+    )
 
 
 def _account_actor(account: str, ip: str) -> Actor:
@@ -96,13 +134,13 @@ def grant_password(
     session: Session, issuer: TokenIssuer, *, email: str, password: str, ip: str
 ) -> GrantedToken:
     """People act through their roles, so their tokens carry no scopes."""
-    _slow_down_if_needed(session, account=email, ip=ip)
-    user = authenticate(session=session, email=email, password=password, ip=ip)
+    try:
+        user = authenticate_throttled(session, email=email, password=password, ip=ip)
+    except TooManyAttempts as refused:
+        raise _slowed_down(session, refused, email, ip) from None
     if user is None:
-        record_failure(session, account=email, ip=ip)
         _audit_token(session, _account_actor(email, ip), "failure", "user", None)
         raise TokenRefused("invalid_grant", "The email or password is not right.")
-    clear_failures(session, account=email)
     actor = Actor.for_user(_id(user), user.roles, ip=ip)
     _audit_token(session, actor, "success", "user", user.id)
     return _grant(issuer, f"user:{user.id}", frozenset())
@@ -117,13 +155,13 @@ def grant_client_credentials(
     requested_scope: str | None,
     ip: str,
 ) -> GrantedToken:
-    _slow_down_if_needed(session, account=client_id, ip=ip)
+    attempt = _claim_client_attempt(session, client_id=client_id, ip=ip)
     client = authenticate_api_client(session, client_id=client_id, client_secret=client_secret)
     anonymous = Actor(audit_label=f"client_id:{client_id[:60]}", ip=ip)
-    if client is None:
-        record_failure(session, account=client_id, ip=ip)
+    if client is None:  # the claim counted the failure
         _audit_token(session, anonymous, "failure", "api_client", None)
         raise TokenRefused("invalid_client", "The client id or secret is not right.")
+    record_success(session, attempt)
     try:
         scopes = _granted_scopes(client, requested_scope)
     except TokenRefused:
@@ -133,6 +171,22 @@ def grant_client_credentials(
     actor = Actor.for_api_client(_id(client), frozenset(scopes), ip=ip)
     _audit_token(session, actor, "success", "api_client", client.id)
     return _grant(issuer, f"client:{client.id}", frozenset(scopes))
+
+
+def _claim_client_attempt(session: Session, *, client_id: str, ip: str) -> Attempt:
+    """An unknown client id counts against the address only, so a bogus id never blocks the
+    other clients behind the same address."""
+    known = session.exec(select(ApiClient.id).where(ApiClient.client_id == client_id)).first()
+    try:
+        return claim_attempt(
+            session,
+            account=client_account(client_id),
+            address=ip,
+            account_exists=known is not None,
+            per_pair=False,
+        )
+    except TooManyAttempts as refused:
+        raise _slowed_down(session, refused, client_id, ip) from None
 
 
 def _granted_scopes(client: ApiClient, requested_scope: str | None) -> set[str]:

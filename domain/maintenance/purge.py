@@ -2,7 +2,8 @@
 - page sessions past their lifetime or idle too long (`resume_session` would refuse them);
 - password links past their expiry (used or not: a used link is refused anyway);
 - idempotency records past their retention (a retry after that is a new request);
-- sign-in failures older than the throttle's window (they no longer count).
+- sign-in throttle counters that no longer hold anything back, and known addresses past
+  their lifetime (the throttle's own rule, `purge_expired_throttle_rows`).
 
 Each kind is one DELETE by its own expiry rule, in one small function next to the others, so
 running it twice, or from several app instances at once, deletes nothing more: it is safe to
@@ -15,8 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, or_
 
-from domain.auth.throttle import WINDOW as FAILURE_WINDOW
-from domain.auth.throttle import AuthFailure
+from domain.auth.throttle import purge_expired_throttle_rows
 from domain.idempotency.models import IdempotencyRecord
 from domain.idempotency.service import RETENTION as IDEMPOTENCY_RETENTION
 from domain.program_settings.service import get_program_settings
@@ -42,16 +42,11 @@ def purge_idempotency_records(session: Session, now: datetime) -> int:
     return session.exec(delete(IdempotencyRecord).where(expired)).rowcount
 
 
-def purge_auth_failures(session: Session, now: datetime) -> int:
-    forgotten = col(AuthFailure.at) <= now - FAILURE_WINDOW
-    return session.exec(delete(AuthFailure).where(forgotten)).rowcount
-
-
 PURGES: dict[str, Callable[[Session, datetime], int]] = {
     "page sessions": purge_web_sessions,
     "password links": purge_password_links,
     "idempotency records": purge_idempotency_records,
-    "sign-in failures": purge_auth_failures,
+    "sign-in counters": purge_expired_throttle_rows,
 }
 
 

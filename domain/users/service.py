@@ -154,8 +154,19 @@ def _check_password(password: str) -> None:
 def authenticate(*, session: Session, email: str, password: str, ip: str | None) -> User | None:
     """The active user with this email and password, or None; every attempt is audited."""
     user = find_user_by_email(session, email)
+    ok = password_opens(user, password)
+    audit_sign_in_check(session, user=user, ok=ok, ip=ip)
+    return user if ok else None
+
+
+def password_opens(user: User | None, password: str) -> bool:
+    """True when this is the password of an active user; the same argon2 work either way. It
+    reads nothing from the database, so a caller may run it outside any transaction."""
     valid = verify_password(password, user.password_hash if user else None)
-    ok = user is not None and valid and user.active
+    return user is not None and valid and user.active
+
+
+def audit_sign_in_check(session: Session, *, user: User | None, ok: bool, ip: str | None) -> None:
     record_audit_event(
         session=session,
         actor=Actor(audit_label=f"user:{user.id}" if user else "anonymous", ip=ip),
@@ -164,7 +175,6 @@ def authenticate(*, session: Session, email: str, password: str, ip: str | None)
         object_id=user.id if user else None,
         outcome="success" if ok else "failure",
     )
-    return user if ok else None
 
 
 # First run: a one-time link that lets the first admin create an account.

@@ -12,13 +12,13 @@ from sqlmodel import Session, col, delete, select
 
 from domain.actors import Actor, require_role
 from domain.audit.service import record_audit_event
-from domain.auth.throttle import clear_failures, record_failure, retry_after_seconds
+from domain.auth.service import authenticate_throttled
 from domain.codes import Role
 from domain.columns import utcnow
-from domain.errors import NotFound, RuleViolation
+from domain.errors import NotFound
 from domain.program_settings.service import get_program_settings
 from domain.users.models import User
-from domain.users.service import authenticate, set_password
+from domain.users.service import set_password
 from domain.web_sessions.models import PasswordLink, WebSession
 
 PASSWORD_LINK_LIFETIME = timedelta(days=3)
@@ -37,28 +37,15 @@ class SignedIn:
     user: User
 
 
-class TooManyAttempts(RuleViolation):
-    status_code = 429
-
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, round(retry_after / 60))
-        super().__init__(f"Too many attempts. Try again in about {minutes} min.")
-        self.retry_after = retry_after
-
-
 def sign_in(
     session: Session, *, email: str, password: str, ip: str, previous_token: str | None
 ) -> SignedIn | None:
     """A new session for the right email and password, None otherwise. Any session the
-    browser had is ended (rotation), and repeated failures slow down like the token endpoint."""
-    wait = retry_after_seconds(session, account=email, ip=ip)
-    if wait:
-        raise TooManyAttempts(wait)
-    user = authenticate(session=session, email=email, password=password, ip=ip)
+    browser had is ended (rotation). Repeated failures raise TooManyAttempts, as for the token
+    endpoint (one throttle, see domain.auth.throttle)."""
+    user = authenticate_throttled(session, email=email, password=password, ip=ip)
     if user is None:
-        record_failure(session, account=email, ip=ip)
         return None
-    clear_failures(session, account=email)
     if previous_token:
         end_session(session, token=previous_token)
     return _open_session(session, user)

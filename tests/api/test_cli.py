@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from api import cli
 from api.app import create_app
-from domain.auth.throttle import AuthFailure
+from domain.auth.throttle import ThrottleCounter
 from domain.columns import utcnow
 from domain.db import make_engine
 from domain.settings import Settings
@@ -143,7 +143,12 @@ def test_serve_prints_a_one_time_setup_link_when_nobody_can_sign_in(
     code, out, _ = run(capsys, "serve", "--port", "8123")
     assert code == 0
     assert "http://127.0.0.1:8123/setup/" in out
-    assert served == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
+    assert served == {
+        "host": "127.0.0.1",
+        "port": 8123,
+        "log_level": "info",
+        "proxy_headers": False,
+    }
 
 
 def test_a_real_process_fails_in_one_line_without_a_traceback(tmp_path: Path) -> None:
@@ -238,7 +243,8 @@ def test_purge_deletes_expired_rows_and_prints_how_many_of_each_kind(
             session.add(WebSession(token_hash=secrets.token_hex(32), user_id=user.id,
                                    csrf_token="c", expires_at=expires_at))  # fmt: skip
         session.add(PasswordLink(token_hash="t", user_id=user.id, expires_at=now - HOUR))
-        session.add(AuthFailure(at=now - HOUR, account="a@h.example.org", ip="203.0.113.9"))
+        session.add(ThrottleCounter(kind="pair", key="a@h.example.org 203.0.113.9", count=3,
+                                    window_start=now - HOUR, last_at=now - HOUR))  # fmt: skip
         session.commit()
     engine.dispose()
 
@@ -250,7 +256,7 @@ def test_purge_deletes_expired_rows_and_prints_how_many_of_each_kind(
         "  page sessions        2",
         "  password links       1",
         "  idempotency records  0",
-        "  sign-in failures     1",
+        "  sign-in counters     1",
     ]
     code, out, _ = run(capsys, "purge")
     assert code == 0

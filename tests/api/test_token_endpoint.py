@@ -14,12 +14,12 @@ from sqlmodel import Session, col, select
 
 from domain.api_clients.models import ApiClient
 from domain.audit.models import AuditEvent
-from domain.auth.throttle import MAX_FAILURES, WINDOW, AuthFailure, retry_after_seconds
+from domain.auth.throttle import PAIR_LIMIT, WINDOW
 from domain.codes import ApiScope
 from domain.columns import utcnow
 from domain.users.models import User
 from domain.users.passwords import hash_password
-from tests.factories import audit_actions, make_user
+from tests.factories import age_throttle, audit_actions, make_user
 
 TOKEN = "/api/v1/auth/token"
 ME = "/api/v1/me"
@@ -197,30 +197,24 @@ def test_ten_failures_for_an_account_slow_it_down_until_they_age_out(
     client: TestClient, db: Session, client_at: Callable[[str], TestClient]
 ) -> None:
     user, other = user_with_password(db), user_with_password(db)
-    for _ in range(MAX_FAILURES):
+    for _ in range(PAIR_LIMIT):
         assert_oauth_error(password_grant(client, user.email, "guess"), 400, "invalid_grant")
-    throttled = password_grant(client_at("10.0.0.9"), user.email)
+    throttled = password_grant(client, user.email)
     assert_oauth_error(throttled, 429, "slow_down")
-    assert 0 < int(throttled.headers["retry-after"]) <= WINDOW.total_seconds()
+    # Until 15 minutes after the first failure (those 10 argon2 checks took a few seconds).
+    assert 800 < int(throttled.headers["retry-after"]) <= WINDOW.total_seconds()
     assert password_grant(client_at("10.0.0.8"), other.email).status_code == 200
-    for failure in db.exec(select(AuthFailure)):
-        failure.at -= WINDOW
-        db.add(failure)
-    db.flush()
+    age_throttle(db, WINDOW)
     assert password_grant(client, user.email).status_code == 200
 
 
-def test_failures_from_one_address_across_accounts_also_slow_it_down(
-    client: TestClient, db: Session, client_at: Callable[[str], TestClient]
-) -> None:
+def test_bogus_client_ids_from_one_address_do_not_block_it(client: TestClient, db: Session) -> None:
     user = user_with_password(db)
-    for number in range(MAX_FAILURES):
-        client_grant(client, f"psc_guess_{number}", "guess")
-    assert_oauth_error(password_grant(client, user.email), 429, "slow_down")
-    assert password_grant(client_at("10.0.0.7"), user.email).status_code == 200
-    assert retry_after_seconds(db, account=user.email, ip="testclient") > 0
-    later = utcnow() + WINDOW
-    assert retry_after_seconds(db, account=user.email, ip="testclient", now=later) == 0
+    for number in range(PAIR_LIMIT):
+        assert_oauth_error(
+            client_grant(client, f"psc_guess_{number}", "guess"), 401, "invalid_client"
+        )
+    assert password_grant(client, user.email).status_code == 200
 
 
 def test_issued_refused_and_throttled_tokens_are_audited(
@@ -236,7 +230,7 @@ def test_issued_refused_and_throttled_tokens_are_audited(
     client_grant(client, api_client.client_id, secret)
     client_grant(client, api_client.client_id, secret, scope="audit:read")
     elsewhere = client_at("10.0.0.6")
-    for _ in range(MAX_FAILURES):
+    for _ in range(PAIR_LIMIT):
         client_grant(elsewhere, api_client.client_id, "guess")
     assert_oauth_error(client_grant(elsewhere, api_client.client_id, secret), 429, "slow_down")
     assert token_audit(db) == [
@@ -244,7 +238,7 @@ def test_issued_refused_and_throttled_tokens_are_audited(
         ("failure", "user", None),
         ("success", "api_client", str(api_client.id)),
         ("failure", "api_client", str(api_client.id)),
-        *[("failure", "api_client", None)] * MAX_FAILURES,
+        *[("failure", "api_client", None)] * PAIR_LIMIT,
         ("throttled", "account", None),
     ]
     sign_ins = ["auth.sign_in", "auth.token", "auth.sign_in"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from domain.auth.throttle import AuthFailure
+from domain.auth.throttle import CounterKind, ThrottleCounter
 from domain.columns import utcnow
 from domain.idempotency.models import IdempotencyRecord
 from domain.maintenance.purge import purge_expired
@@ -22,7 +22,7 @@ from tests.factories import make_user
 SECOND = timedelta(seconds=1)
 IDLE_MINUTES = 30
 NO_PURGE = {"page sessions": 0, "password links": 0, "idempotency records": 0,
-            "sign-in failures": 0}  # fmt: skip
+            "sign-in counters": 0}  # fmt: skip
 
 
 @pytest.fixture
@@ -67,8 +67,10 @@ def idempotency_record(*, created_at: datetime) -> IdempotencyRecord:
     )  # fmt: skip
 
 
-def auth_failure(*, at: datetime) -> AuthFailure:
-    return AuthFailure(at=at, account="casey@hospital.example.org", ip="203.0.113.9")
+def throttle_counter(*, last_at: datetime, kind: CounterKind = CounterKind.pair) -> ThrottleCounter:
+    return ThrottleCounter(
+        kind=kind, key=secrets.token_hex(8), count=3, window_start=last_at, last_at=last_at
+    )
 
 
 def add_rows(db: Session, **rows: SQLModel) -> dict[str, Any]:
@@ -135,20 +137,21 @@ def test_idempotency_records_go_after_24_hours(db: Session, now: datetime) -> No
     assert remaining(db, IdempotencyRecord, ids) == {"a_second_short_of_24_hours"}
 
 
-def test_sign_in_failures_go_once_they_stop_counting_after_15_minutes(
+def test_sign_in_counters_go_15_minutes_after_their_last_failure(
     db: Session, now: datetime
 ) -> None:
     window = timedelta(minutes=15)
-    ids = add_rows(
-        db,
-        a_second_past_the_window=auth_failure(at=now - window - SECOND),
-        a_second_inside_the_window=auth_failure(at=now - window + SECOND),
-    )
+    db.add_all([
+        throttle_counter(last_at=now - window - SECOND),
+        throttle_counter(last_at=now - window + SECOND),
+    ])  # fmt: skip
+    db.flush()
 
     counts = purge_expired(db, now)
 
-    assert counts == NO_PURGE | {"sign-in failures": 1}
-    assert remaining(db, AuthFailure, ids) == {"a_second_inside_the_window"}
+    assert counts == NO_PURGE | {"sign-in counters": 1}
+    left = db.exec(select(ThrottleCounter.last_at)).all()
+    assert [at.replace(tzinfo=now.tzinfo) for at in left] == [now - window + SECOND]
 
 
 def test_a_second_purge_finds_nothing_left(db: Session, user: User, now: datetime) -> None:
@@ -157,7 +160,23 @@ def test_a_second_purge_finds_nothing_left(db: Session, user: User, now: datetim
         session=web_session(user, expires_at=now - SECOND, last_seen_at=now),
         link=password_link(user, expires_at=now - SECOND),
         record=idempotency_record(created_at=now - timedelta(days=2)),
-        failure=auth_failure(at=now - timedelta(hours=1)),
     )
+    db.add(throttle_counter(last_at=now - timedelta(hours=1)))
+    db.flush()
     assert purge_expired(db, now) == dict.fromkeys(NO_PURGE, 1)
     assert purge_expired(db, now) == NO_PURGE
+
+
+def test_known_addresses_go_30_days_after_their_last_sign_in(db: Session, now: datetime) -> None:
+    lifetime = timedelta(days=30)
+    db.add_all([
+        throttle_counter(last_at=now - lifetime - SECOND, kind=CounterKind.known),
+        throttle_counter(last_at=now - lifetime + SECOND, kind=CounterKind.known),
+    ])  # fmt: skip
+    db.flush()
+
+    counts = purge_expired(db, now)
+
+    assert counts == NO_PURGE | {"sign-in counters": 1}
+    left = db.exec(select(ThrottleCounter.last_at)).all()
+    assert [at.replace(tzinfo=now.tzinfo) for at in left] == [now - lifetime + SECOND]

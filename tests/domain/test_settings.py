@@ -25,6 +25,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "JWT_AUDIENCE",
         "PUBLIC_URL",
         "SQLITE_BUSY_TIMEOUT_MS",
+        "FORWARDED_ALLOW_IPS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
@@ -120,6 +121,23 @@ def test_production_needs_token_signing_keys(monkeypatch: pytest.MonkeyPatch) ->
 def test_allowed_hosts_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLOWED_HOSTS", "peer.example.org, intranet.example.org")
     assert load_settings().allowed_hosts == ["peer.example.org", "intranet.example.org"]
+
+
+def test_forwarded_allow_ips_trusts_nobody_by_default_and_lists_proxies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().forwarded_allow_ips == []
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5, 10.1.0.0/16,::1")
+    assert load_settings().forwarded_allow_ips == ["10.0.0.5", "10.1.0.0/16", "::1"]
+
+
+@pytest.mark.parametrize("value", ["*", "proxy.example.org", "10.0.0.300"])
+def test_forwarded_allow_ips_refuses_anything_but_addresses(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", value)
+    with pytest.raises(SettingsError, match=r"FORWARDED_ALLOW_IPS: .* is not an IP address"):
+        load_settings()
 
 
 def test_development_generates_a_secret_once_and_keeps_it_private(tmp_path: Path) -> None:

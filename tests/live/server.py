@@ -96,6 +96,7 @@ class LiveServer:
         command = [
             sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
             "--fd", str(self.socket.fileno()), "--log-level", "warning", "--no-access-log",
+            "--no-proxy-headers",  # as `peer-support serve`: the app reads FORWARDED_ALLOW_IPS
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (our own fixed command)

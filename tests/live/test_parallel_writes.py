@@ -6,7 +6,6 @@ Retry-After, never a 500. On PostgreSQL the same requests run side by side."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections import Counter
@@ -103,15 +102,6 @@ def test_20_parallel_writes_of_three_kinds_all_succeed_and_leave_20_rows(
     assert (encounters, resources, attendance) == (7, 7, 6)
 
 
-# REMOVE THIS MARKER WHEN MERGING i7-throttle: on main the password grant checks argon2 inside
-# its unit of work, so on SQLite each sign-in holds the write lock for a whole password check
-# and 30 at once outlast the busy timeout on a busy machine. i7-throttle commits the attempt
-# before the check, so the check holds no lock; with it this test gives 30 x 200 (checked).
-@pytest.mark.xfail(
-    not os.environ.get("TEST_DATABASE_URL"),  # the SQLite pass
-    reason="needs i7-throttle: argon2 runs outside the SQLite write lock",
-    strict=False,
-)
 def test_30_parallel_sign_ins_with_right_passwords_all_get_a_token(
     live_server: LiveServer,
 ) -> None:

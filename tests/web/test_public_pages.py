@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlmodel import Session, select
 
-from domain.auth.throttle import MAX_FAILURES
+from domain.auth.throttle import PAIR_LIMIT
 from domain.codes import Role
 from domain.columns import utcnow
 from domain.users.models import User
@@ -326,7 +326,7 @@ def test_a_plain_path_of_this_site_is_kept(
 
 
 def test_repeated_failures_slow_down_sign_in_calmly(client: TestClient, person: User) -> None:
-    for _ in range(MAX_FAILURES):
+    for _ in range(PAIR_LIMIT):
         assert post_sign_in(client, person.email, "not-the-password-1").status_code == 401
     refused = post_sign_in(client, person.email, PASSWORD)
     assert refused.status_code == 429
@@ -343,7 +343,7 @@ def test_repeated_failures_slow_down_sign_in_calmly(client: TestClient, person: 
 def test_failures_below_the_limit_are_forgiven_by_a_success(
     client: TestClient, person: User
 ) -> None:
-    for _ in range(MAX_FAILURES - 1):
+    for _ in range(PAIR_LIMIT - 1):
         post_sign_in(client, person.email, "not-the-password-1")
     assert post_sign_in(client, person.email, PASSWORD).status_code == 303
 

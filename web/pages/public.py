@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, client_ip
+from domain.auth.throttle import TooManyAttempts
 from domain.errors import DomainError, InvalidInput
 from domain.program_settings.service import get_program_settings
 from domain.users.models import UserCreate
 from domain.users.service import check_setup_token, complete_setup, user_count
 from domain.web_sessions.service import (
-    TooManyAttempts,
     check_password_link,
     end_session,
     sign_in,

@@ -1,4 +1,4 @@
-"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo.
+"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo, audit verify.
 
 Bad input ends with one line on stderr and a non-zero exit, never a traceback."""
 
@@ -17,8 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain.actors import Actor
 from domain.api_clients.models import ApiClientCreate
 from domain.api_clients.service import create_api_client
+from domain.audit.sealing import verify_stored_chain
 from domain.codes import ApiScope, Role
-from domain.db import make_engine, unit_of_work
+from domain.db import READ_ONLY, make_engine, unit_of_work
 from domain.errors import DomainError
 from domain.migrations import current_revision, is_at_head, upgrade_to_head
 from domain.settings import Settings, SettingsError, load_settings
@@ -79,6 +80,11 @@ def build_parser() -> OneLineParser:
     )
     demo = commands.add_parser("demo", help="load a realistic demo program")
     demo.add_argument("--force", action="store_true", help="replace the data already there")
+    audit = commands.add_parser("audit", help="check the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    audit_commands.add_parser(
+        "verify", help="check that no audit event was changed or removed since it was written"
+    )
     return parser
 
 
@@ -167,12 +173,27 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> None:
         print(f"  {login.role:<16} {login.email:<40} password: {login.password}")
 
 
+def run_audit(settings: Settings, args: argparse.Namespace) -> None:
+    assert args.audit_command == "verify"
+    with migrated_engine(settings).connect().execution_options(**READ_ONLY) as connection:
+        report = verify_stored_chain(connection)
+    if report.first_break:
+        event_id, reason = report.first_break.event_id, report.first_break.reason
+        raise CliError(
+            f"the audit chain breaks at event {event_id}: {reason} "
+            f"({report.verified} events before it verified)"
+        )
+    head = f"; head: seq {report.head.seq}, hash {report.head.hash}" if report.head else ""
+    print(f"Audit chain intact: {report.verified} events verified{head}.")
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "migrate": run_migrate,
     "serve": run_serve,
     "create-user": run_create_user,
     "create-api-client": run_create_api_client,
     "demo": run_demo,
+    "audit": run_audit,
 }
 
 

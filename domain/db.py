@@ -15,6 +15,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
+from domain.audit.sealing import install_audit_sealing
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # What a client is told to wait when the database is busy or away: long enough for a queue of
 # writers or a restarting server, short enough for a person holding a phone.
@@ -22,6 +24,9 @@ RETRY_AFTER_UNAVAILABLE_SECONDS = 2
 # The database is busy (a lock not granted in time, a deadlock, a serialization failure) or
 # away (refused, dropped, a full pool): the client may retry, nothing it sent was wrong.
 DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
+# An execution option for a connection that only reads (`audit verify`): on SQLite it begins a
+# plain deferred transaction, a WAL snapshot that never blocks writers, instead of IMMEDIATE.
+READ_ONLY = {"read_only": True}
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -38,6 +43,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get("read_only"):
+            connection.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE takes the write lock at the start. A deferred BEGIN that reads and then
         # writes cannot upgrade its WAL snapshot once another writer has committed, so it fails
         # at once ("database is locked") instead of waiting its turn; with IMMEDIATE every unit
@@ -46,6 +54,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(database_url: str) -> Engine:
+    install_audit_sealing()  # every commit seals the audit events it wrote
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":

@@ -134,8 +134,10 @@ def install_audit_sealing() -> None:
 def stored_events(connection: Connection) -> Iterator[StoredEvent]:
     """Every event in chain order (sealed by seq, then unsealed by id), in one statement: one
     consistent snapshot on both databases, streamed rather than loaded at once."""
-    rows = connection.execution_options(stream_results=True, yield_per=1000).execute(
-        sa.select(audit_event).order_by(audit_event.c.seq.asc().nulls_last(), audit_event.c.id)
+    rows = connection.execute(
+        sa.select(audit_event)
+        .order_by(audit_event.c.seq.asc().nulls_last(), audit_event.c.id)
+        .execution_options(stream_results=True, yield_per=1000)
     )
     for row in rows:
         yield StoredEvent(row.id, content_of(row), row.seq, row.prev_hash, row.hash)

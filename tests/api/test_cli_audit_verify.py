@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from domain.actors import Actor
+from domain.audit.sealing import verify_stored_chain
 from domain.audit.service import record_audit_event
-from domain.db import make_engine, unit_of_work
+from domain.db import READ_ONLY, make_engine, unit_of_work
 from domain.migrations import upgrade_to_head
 from domain.settings import REPO_ROOT
 from tests.databases import fresh_database, sibling_database_url
@@ -153,3 +155,22 @@ def test_an_event_written_around_the_sealing_hook_is_caught(
         ).scalar_one()
     forger.dispose()
     assert_breaks_at(verify(url, tmp_path), inserted, "it is not sealed")
+
+
+def test_verifying_does_not_hold_back_writers(trail: tuple[str, list[int]]) -> None:
+    """On SQLite a verifying reader takes a snapshot, not the write lock (which would make every
+    write wait, then fail after the busy timeout, for as long as verify runs)."""
+    url, _ = trail
+    trail_engine = make_engine(url)
+    try:
+        with trail_engine.connect().execution_options(**READ_ONLY) as reader:
+            reading = reader.execute(sa.text("SELECT id FROM audit_event ORDER BY id"))
+            assert reading.fetchone() is not None  # mid-read: the snapshot is held
+            started = time.monotonic()
+            with unit_of_work(trail_engine) as session:
+                record_audit_event(session=session, actor=Actor.operator(), action="test.write",
+                                   object_type="thing")  # fmt: skip
+            assert time.monotonic() - started < 1
+            assert verify_stored_chain(reader).first_break is None
+    finally:
+        trail_engine.dispose()

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep
+from domain.db import READ_ONLY
 from domain.migrations import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
@@ -21,7 +22,8 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", summary="The database is reachable and migrated to head")
 def readyz(engine: EngineDep) -> JSONResponse:
     try:
-        with engine.connect() as connection:
+        # Only reads: on SQLite it must not queue for the write lock behind busy writers.
+        with engine.connect().execution_options(**READ_ONLY) as connection:
             connection.execute(text("SELECT 1"))
         current = current_revision(engine)
     except SQLAlchemyError:

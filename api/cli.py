@@ -1,4 +1,5 @@
-"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo, purge.
+"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo, purge,
+audit verify.
 
 Bad input ends with one line on stderr and a non-zero exit, never a traceback."""
 
@@ -17,9 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain.actors import Actor
 from domain.api_clients.models import ApiClientCreate
 from domain.api_clients.service import create_api_client
+from domain.audit.sealing import verify_stored_chain
 from domain.codes import ApiScope, Role
 from domain.columns import utcnow
-from domain.db import make_engine, unit_of_work
+from domain.db import READ_ONLY, make_engine, unit_of_work
 from domain.errors import DomainError
 from domain.maintenance.purge import purge_expired
 from domain.migrations import current_revision, is_at_head, upgrade_to_head
@@ -84,7 +86,12 @@ def build_parser() -> OneLineParser:
     commands.add_parser(
         "purge",
         help="delete expired page sessions, password links, idempotency records and sign-in "
-        "failures (the server also does this every hour)",
+        "counters (the server also does this every hour)",
+    )
+    audit = commands.add_parser("audit", help="check the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    audit_commands.add_parser(
+        "verify", help="check that no audit event was changed or removed since it was written"
     )
     return parser
 
@@ -190,6 +197,20 @@ def run_purge(settings: Settings, _args: argparse.Namespace) -> None:
         print(f"  {kind:<20} {count}")
 
 
+def run_audit(settings: Settings, args: argparse.Namespace) -> None:
+    assert args.audit_command == "verify"
+    with migrated_engine(settings).connect().execution_options(**READ_ONLY) as connection:
+        report = verify_stored_chain(connection)
+    if report.first_break:
+        event_id, reason = report.first_break.event_id, report.first_break.reason
+        raise CliError(
+            f"the audit chain breaks at event {event_id}: {reason} "
+            f"({report.verified} events before it verified)"
+        )
+    head = f"; head: seq {report.head.seq}, hash {report.head.hash}" if report.head else ""
+    print(f"Audit chain intact: {report.verified} events verified{head}.")
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "migrate": run_migrate,
     "serve": run_serve,
@@ -197,6 +218,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "create-api-client": run_create_api_client,
     "demo": run_demo,
     "purge": run_purge,
+    "audit": run_audit,
 }
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
+from domain.audit.sealing import install_audit_sealing
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5
 # What a client is told to wait when the database is busy or away: long enough for a queue of
@@ -25,6 +27,11 @@ RETRY_AFTER_UNAVAILABLE_SECONDS = 2
 # The database is busy (a lock not granted in time, a deadlock, a serialization failure) or
 # away (refused, dropped, a full pool): the client may retry, nothing it sent was wrong.
 DATABASE_UNAVAILABLE = (OperationalError, PoolTimeout)
+# An execution option for a connection that only reads (health probes, `audit verify`): on
+# SQLite it begins a plain deferred transaction, a WAL snapshot that never waits for writers,
+# instead of IMMEDIATE.
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+READ_ONLY = {SQLITE_BEGIN_OPTION: "DEFERRED"}
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:
@@ -69,13 +76,10 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int, path: Path | None
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-SQLITE_BEGIN_OPTION = "sqlite_begin"
-
-
 def read_only(engine: Engine) -> Engine:
-    """The same database for work that only reads (health probes): on SQLite it begins
-    DEFERRED, so it never queues behind writers for the lock it does not need."""
-    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+    """The same database for work that only reads (health probes, error pages): on SQLite it
+    begins DEFERRED, so it never queues behind writers for the lock it does not need."""
+    return engine.execution_options(**READ_ONLY)
 
 
 def sqlite_file(engine: Engine) -> Path | None:
@@ -103,6 +107,7 @@ def make_engine(
     """`sqlite_busy_timeout_ms`: how long a SQLite unit of work waits for the write lock before
     it gives up (and the request answers 503). `create_sqlite_file=False` (the server): the
     SQLite file must exist already (`peer-support migrate` creates it)."""
+    install_audit_sealing()  # every commit seals the audit events it wrote
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         path = url.database if url.database and url.database != ":memory:" else None

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
-from domain.db import sqlite_file
+from domain.db import READ_ONLY, sqlite_file
 from domain.settings import REPO_ROOT
 
 # A readiness probe must answer quickly, also while writers hold the lock.
@@ -43,7 +43,7 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**READ_ONLY) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -7,7 +7,9 @@ from domain.columns import timestamp_column, utcnow
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only: the database refuses UPDATE and DELETE on this table (see the migration)."""
+    """Append-only and chained (domain/audit/chain.py). An event is inserted with its seal
+    (`seq`, `prev_hash`, `hash`) empty; the commit that wrote it seals it (domain/audit/sealing.py).
+    The database refuses any other UPDATE, and every DELETE, REPLACE and TRUNCATE (migrations)."""
 
     __tablename__ = "audit_event"
 
@@ -19,6 +21,9 @@ class AuditEvent(SQLModel, table=True):
     object_id: str | None = Field(default=None, max_length=60)
     outcome: str = Field(default="success", max_length=20)
     ip: str | None = Field(default=None, max_length=45)
+    seq: int | None = Field(default=None, unique=True, index=True)  # the place in the chain
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
 
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
 

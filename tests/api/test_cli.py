@@ -68,7 +68,7 @@ def test_bad_arguments_end_in_one_line(
     assert_one_line_error(code, err, expected)
 
 
-@pytest.mark.parametrize("command", ["migrate", "serve", "create-user", "demo", "purge"])
+@pytest.mark.parametrize("command", ["migrate", "serve", "create-user", "demo", "purge", "audit"])
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
     code, out, _ = run(capsys, command, "--help")
     assert code == 0

@@ -10,16 +10,18 @@ The policy (every number is a constant below; README "Reliability" shows it as a
    that address gets 429 until the 15 minutes are over.
 2. Per account, across addresses: after its n-th failure (n >= 10) the account accepts the next
    attempt only 2^(n-10) seconds later (1, 2, 4, ... s, at most 15 minutes), answered 429 with
-   that Retry-After, never a server-side sleep. The failures are forgotten 15 minutes after the
-   last one. This rule does not apply at an address where the account signed in successfully
+   that Retry-After, never a server-side sleep. The failures are forgotten 24 hours after the
+   last one (longer than the longest wait, so a patient guesser stays at one try per 15
+   minutes instead of starting over with quick tries once the wait ends). This rule does not apply at an address where the account signed in successfully
    within the last 30 days ("a known address"): the owner at their usual workstation or NAT
    still gets in while others guess, held only by rules 1 and 3. From a new address the owner
    waits like the guesser: at most 15 minutes, never a lockout.
 3. Per address: after 100 failures within 15 minutes of the first, every attempt from it gets
    429 until the 15 minutes are over.
-4. What counts: a wrong password for an existing user counts in 1, 2 and 3. A wrong password for
-   an email nobody has counts in 1 and 3 only, so guessed emails never build a penalty on an
-   account (and never pre-block a colleague who gets that email later). API clients count per
+4. What counts: a wrong password counts in 1, 2 and 3 whether or not the email belongs to
+   someone: answering a real account and a made-up email differently would tell a guesser which
+   emails exist. (A colleague who gets a guessed email later meets at most 24 hours of growing
+   waits, and none at their known addresses.) API clients count per
    client id like accounts; an unknown client id counts only against its address (rule 3), so
    a bogus id never blocks the other clients behind the same address.
 5. A success forgives rule 1 for that (account, address) and marks the address known. It does
@@ -55,6 +57,7 @@ PAIR_LIMIT = 10
 ADDRESS_LIMIT = 100
 ACCOUNT_WAITS_FROM = 10  # the 10th failure makes the account wait 2^0 = 1 s
 ACCOUNT_MAX_WAIT_SECONDS = 15 * 60
+ACCOUNT_MEMORY = timedelta(hours=24)
 KNOWN_ADDRESS_LIFETIME = timedelta(days=30)
 
 
@@ -100,8 +103,8 @@ def client_account(client_id: str) -> str:
 
 @dataclass(frozen=True)
 class Attempt:
-    """A checked attempt whose counters are locked until the unit of work ends. `account` is
-    None when it counts per address only (rule 4)."""
+    """A checked attempt whose counters are locked until the unit of work ends. `account` and
+    `pair` are None when it counts per address only (an unknown client id, rule 4)."""
 
     address: str
     account: str | None
@@ -110,8 +113,9 @@ class Attempt:
     @classmethod
     def of(cls, account: str, address: str, *, account_exists: bool, per_pair: bool) -> Attempt:
         address = address[:45]
-        pair = f"{account}|{address}" if account_exists or per_pair else None
-        return cls(address=address, account=account if account_exists else None, pair=pair)
+        counts_per_account = account_exists or per_pair
+        pair = f"{account}|{address}" if counts_per_account else None
+        return cls(address=address, account=account if counts_per_account else None, pair=pair)
 
     def counter_keys(self) -> list[tuple[CounterKind, str]]:
         keys = [(CounterKind.address, self.address)]
@@ -184,10 +188,12 @@ def record_success(session: Session, attempt: Attempt, *, now: datetime | None =
 def purge_expired_throttle_rows(session: Session, now: datetime) -> int:
     """Delete counters that no longer hold anything back and known addresses past their
     lifetime; returns how many rows went."""
-    counters = col(ThrottleCounter.kind) != CounterKind.known.value
+    kind, last_at = col(ThrottleCounter.kind), col(ThrottleCounter.last_at)
+    windowed = kind.in_([CounterKind.pair.value, CounterKind.address.value])
     expired = sa.or_(
-        sa.and_(counters, col(ThrottleCounter.last_at) <= now - WINDOW),
-        sa.and_(~counters, col(ThrottleCounter.last_at) <= now - KNOWN_ADDRESS_LIFETIME),
+        sa.and_(windowed, last_at <= now - WINDOW),
+        sa.and_(kind == CounterKind.account.value, last_at <= now - ACCOUNT_MEMORY),
+        sa.and_(kind == CounterKind.known.value, last_at <= now - KNOWN_ADDRESS_LIFETIME),
     )
     result = session.exec(delete(ThrottleCounter).where(expired))
     return int(result.rowcount or 0)
@@ -203,9 +209,16 @@ def _locked_counter(
     session: Session, kind: CounterKind, key: str, now: datetime
 ) -> ThrottleCounter:
     """The counter row, created if missing and locked until the unit of work ends; a run of
-    failures that has expired reads as zero."""
+    failures that has expired reads as zero. The upsert creates the row or, when it exists,
+    locks it (DO UPDATE takes the row lock where DO NOTHING does not), so a purge deleting it
+    at the same moment either waits for this unit of work or ran before the row was made."""
     values = {"kind": kind.value, "key": key, "count": 0, "window_start": now, "last_at": now}
-    session.exec(_insert(session).values(**values).on_conflict_do_nothing())
+    insert = _insert(session).values(**values)
+    session.exec(
+        insert.on_conflict_do_update(
+            index_elements=["kind", "key"], set_={"kind": insert.excluded.kind}
+        )
+    )
     query = (
         select(ThrottleCounter)
         .where(ThrottleCounter.kind == kind.value, ThrottleCounter.key == key)
@@ -220,7 +233,7 @@ def _locked_counter(
 
 def _run_is_over(counter: ThrottleCounter, now: datetime) -> bool:
     if counter.kind == CounterKind.account:
-        return counter.last_at + WINDOW <= now
+        return counter.last_at + ACCOUNT_MEMORY <= now
     return counter.window_start + WINDOW <= now
 
 

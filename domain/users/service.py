@@ -14,6 +14,7 @@ from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import Role
 from domain.columns import utcnow
+from domain.db import lock_for
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.users.models import (
@@ -120,9 +121,15 @@ def _audit_user(session: Session, actor: Actor, action: str, user: User) -> None
     )
 
 
+LAST_ADMIN_LOCK = "users.active_admins"
+
+
 def _refuse_losing_last_admin(session: Session, user: User, *, keeps_admin: bool) -> None:
     if keeps_admin or Role.admin not in user.roles or not user.active:
         return
+    # Count and write under one lock: two admins removing each other at the same moment would
+    # each see the other still there (READ COMMITTED) and leave nobody able to sign in as admin.
+    lock_for(session, LAST_ADMIN_LOCK)
     active_admins = session.exec(
         select(func.count())
         .select_from(UserRole)

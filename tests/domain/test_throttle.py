@@ -85,14 +85,29 @@ def test_a_refused_attempt_counts_nothing(db: Session, t0: datetime) -> None:
     assert account.count == 25
 
 
-def test_the_accounts_failures_are_forgotten_15_minutes_after_the_last(
+def test_the_accounts_count_goes_on_after_its_longest_wait(db: Session, t0: datetime) -> None:
+    fail_from_many(db, 25, t0)
+    assert refusal(db, NEW, t0 + timedelta(seconds=899)) == 1
+    claim(db, NEW, t0 + timedelta(seconds=900))  # the wait is over: one more try...
+    # ...but no fresh run of quick tries: the next one waits the longest wait again.
+    assert refusal(db, "198.51.100.78", t0 + timedelta(seconds=900)) == 900
+
+
+def test_the_accounts_failures_are_remembered_until_24_hours_after_the_last(
     db: Session, t0: datetime
 ) -> None:
     fail_from_many(db, 25, t0)
-    assert refusal(db, NEW, t0 + timedelta(seconds=899)) == 1
-    claim(db, NEW, t0 + timedelta(seconds=900))
+    claim(db, NEW, t0 + timedelta(hours=24) - timedelta(seconds=1))
+    assert refusal(db, "198.51.100.78", t0 + timedelta(hours=24) - timedelta(seconds=1)) == 900
+
+
+def test_the_accounts_failures_are_forgotten_24_hours_after_the_last(
+    db: Session, t0: datetime
+) -> None:
+    fail_from_many(db, 25, t0)
+    claim(db, NEW, t0 + timedelta(hours=24))
     # The claim started a new run: one failure, no wait for the next address.
-    claim(db, "198.51.100.78", t0 + timedelta(seconds=900))
+    claim(db, "198.51.100.78", t0 + timedelta(hours=24))
 
 
 def test_a_known_address_skips_the_accounts_wait_for_30_days(db: Session, t0: datetime) -> None:
@@ -120,7 +135,7 @@ def test_a_success_takes_its_claim_back_and_forgives_its_pair(db: Session, t0: d
     ("exists", "per_pair", "kinds"),
     [
         (True, True, ["address", "account", "pair"]),  # a user or a known client id
-        (False, True, ["address", "pair"]),  # an email nobody has
+        (False, True, ["address", "account", "pair"]),  # an email nobody has: the same
         (False, False, ["address"]),  # an unknown client id
     ],
 )
@@ -129,10 +144,13 @@ def test_what_an_attempt_counts_against(exists: bool, per_pair: bool, kinds: lis
     assert [kind for kind, _ in attempt.counter_keys()] == kinds
 
 
-def test_an_unknown_email_never_makes_the_account_wait(db: Session, t0: datetime) -> None:
-    for n in range(30):
+def test_an_unknown_email_waits_like_a_real_account(db: Session, t0: datetime) -> None:
+    """Answering a made-up email differently would tell a guesser which emails exist."""
+    for n in range(10):
         claim(db, f"203.0.113.{n}", t0, exists=False)
-    claim(db, NEW, t0, exists=False)
+    with pytest.raises(TooManyAttempts) as refused:
+        claim(db, NEW, t0, exists=False)
+    assert refused.value.retry_after == 1
 
 
 def test_the_purge_removes_expired_counters_and_old_known_addresses(
@@ -143,13 +161,13 @@ def test_the_purge_removes_expired_counters_and_old_known_addresses(
 
     expired = [
         row(CounterKind.pair, "a|1", timedelta(minutes=15)),
-        row(CounterKind.account, "a", timedelta(minutes=16)),
+        row(CounterKind.account, "a", timedelta(hours=24)),
         row(CounterKind.address, "1", timedelta(hours=2)),
         row(CounterKind.known, "a|1", timedelta(days=30)),
     ]
     live = [
         row(CounterKind.pair, "b|2", timedelta(minutes=14)),
-        row(CounterKind.account, "b", timedelta(minutes=1)),
+        row(CounterKind.account, "b", timedelta(hours=24) - timedelta(seconds=1)),
         row(CounterKind.address, "2", timedelta(0)),
         row(CounterKind.known, "b|2", timedelta(days=29)),
     ]

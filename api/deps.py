@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Annotated
@@ -39,4 +40,11 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The caller's address: the connection's own, or the one a trusted proxy named
+    (FORWARDED_ALLOW_IPS). Anything that is not an IP address (a proxy passing on whatever the
+    client wrote) is no address at all, never a throttle key or an audit entry."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -100,6 +100,12 @@ def install_page_error_handlers(app: FastAPI) -> None:
     async def conflict(request: Request, _error: IntegrityError) -> Response:
         message = "Someone saved the same thing at the same moment. Reload and try again."
         return await error_page(request, message, 409)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, _error: DataError) -> Response:
+        # The database refused a value the checks let through (PostgreSQL refuses NUL in text).
+        message = "Some of what was sent cannot be stored. Remove unusual characters and retry."
+        return await error_page(request, message, 422)
 
     async def database_unavailable(request: Request, _error: Exception) -> Response:
         return await database_away_page(request)

@@ -10,7 +10,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,6 +39,7 @@ TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+UNSTORABLE = "A value sent cannot be stored (for example a NUL character); remove it and try again."
 DATABASE_AWAY = "The database is busy or unreachable. Nothing was saved; try again in a moment."
 UNEXPECTED = "Something went wrong on our side. Try again in a moment."
 
@@ -137,6 +138,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def conflict(_request: Request, _error: IntegrityError) -> JSONResponse:
         # Services check before they insert; two requests racing past the check meet here.
         return problem_response(409, SAVED_MEANWHILE)
+
+    @app.exception_handler(DataError)
+    async def unstorable(_request: Request, _error: DataError) -> JSONResponse:
+        # The database refused a value the checks let through (PostgreSQL refuses NUL in text).
+        return problem_response(422, UNSTORABLE)
 
     async def database_unavailable(_request: Request, _error: Exception) -> JSONResponse:
         return database_unavailable_problem()

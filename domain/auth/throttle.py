@@ -12,8 +12,9 @@ The policy (every number is a constant below; README "Reliability" shows it as a
    attempt only 2^(n-10) seconds later (1, 2, 4, ... s, at most 15 minutes), answered 429 with
    that Retry-After, never a server-side sleep. The failures are forgotten 24 hours after the
    last one (longer than the longest wait, so a patient guesser stays at one try per 15
-   minutes instead of starting over with quick tries once the wait ends). This rule does not apply at an address where the account signed in successfully
-   within the last 30 days ("a known address"): the owner at their usual workstation or NAT
+   minutes instead of starting over with quick tries once the wait ends). This rule does not
+   apply at an address where the account signed in successfully within the last 30 days
+   ("a known address"): the owner at their usual workstation or NAT
    still gets in while others guess, held only by rules 1 and 3. From a new address the owner
    waits like the guesser: at most 15 minutes, never a lockout.
 3. Per address: after 100 failures within 15 minutes of the first, every attempt from it gets

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from domain.audit.models import AuditEvent
 from domain.codes import Role
 from tests.factories import make_program_session, make_resource, make_supporter, make_user
 
@@ -412,3 +413,18 @@ def test_the_token_endpoint_refuses_direction_controls(
         "error": "invalid_request",
         "error_description": "Remove control characters from the fields.",
     }
+
+
+@pytest.mark.parametrize("roles", [(Role.coordinator,), (Role.report_viewer,)])
+def test_a_nul_in_a_path_is_never_a_500(
+    client: TestClient, db: Session, headers_for_roles: Callable[..., Headers], roles: tuple[Role]
+) -> None:
+    """PostgreSQL refuses NUL in text: the coordinator's lookup answers 422 there (404 on
+    SQLite); the report viewer's refusal is audited without the caller's garbled path."""
+    answer = client.patch(
+        "/api/v1/professions/a%00b%E2%80%AE", json={"name": "X"}, headers=headers_for_roles(*roles)
+    )
+    assert answer.status_code in {403, 404, 422}
+    assert answer.headers["content-type"] == "application/problem+json"
+    for event in db.exec(select(AuditEvent)).all():
+        assert "\x00" not in (event.object_id or "")

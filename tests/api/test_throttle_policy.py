@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.app import create_app
 from api.deps import get_session
 from domain.api_clients.models import ApiClient
+from domain.audit.models import AuditEvent
 from domain.auth.throttle import (
     Attempt,
     client_account,
@@ -263,3 +264,14 @@ def test_any_other_sender_of_x_forwarded_for_is_its_own_address(
     wrong_passwords(10, at=PROXY)(db, owner)
     # Without FORWARDED_ALLOW_IPS nobody is trusted, not even the proxy.
     assert forwarded(client_at(PROXY), owner.email, HOME).status_code == 429
+
+
+def test_a_forwarded_value_that_is_no_address_is_never_stored(
+    db: Session, owner: User, behind_proxy: Callable[[str], TestClient]
+) -> None:
+    """A proxy that passes on whatever the client wrote must not make it an address."""
+    answer = forwarded(behind_proxy(PROXY), owner.email, "not-an-address" + "A" * 300)
+    assert answer.status_code == 200
+    newest = db.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+    assert newest is not None
+    assert newest.ip in {None, "unknown"}

@@ -1,5 +1,6 @@
 """The server purges expired rows itself, so no cron is needed: a background task started with
-the app runs `purge_expired` once per interval (an hour by default), each run in its own unit
+the app runs `purge_expired` a minute after start and then once per interval (an hour by
+default), each run in its own unit
 of work. Several app instances may each run it: the purge deletes by expiry timestamps, so a
 second run finds nothing left. A failed run (the database away, a lock) is logged and tried
 again at the next interval; it never stops the loop or the app."""
@@ -27,9 +28,16 @@ def purge_once(engine: Engine) -> dict[str, int]:
         return purge_expired(session, utcnow())
 
 
+# The first run comes soon after start, so a server restarted more often than the interval
+# (deploys, crashes) still purges; later runs come once per interval.
+FIRST_RUN_AFTER_SECONDS = 60
+
+
 async def purge_periodically(engine: Engine, interval_seconds: float) -> None:
+    wait = min(interval_seconds, FIRST_RUN_AFTER_SECONDS)
     while True:
-        await asyncio.sleep(interval_seconds)
+        await asyncio.sleep(wait)
+        wait = interval_seconds
         try:
             counts = await asyncio.to_thread(purge_once, engine)
         except Exception:

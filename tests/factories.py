@@ -40,6 +40,15 @@ from domain.supporters.models import Supporter
 from domain.users.models import User, UserRole
 
 _numbers = itertools.count(1)
+# The smallest valid body of POST /api/v1/encounters.
+ENCOUNTER_BODY: dict[str, Any] = {
+    "setting": "icu",
+    "peer_profession": "physician",
+    "duration_band": "under_15",
+    "stressors": ["personal"],
+    "elements": ["listening"],
+    "support_types": ["emotional"],
+}
 
 COORDINATOR = Actor(audit_label="test-coordinator", roles=frozenset({Role.coordinator}))
 ADMIN = Actor(audit_label="test-admin", roles=frozenset({Role.admin}))

@@ -26,18 +26,10 @@ from domain.resources.service import crisis_resources
 from domain.settings import Settings
 from domain.users.passwords import hash_password
 from tests.api.conftest import bearer
-from tests.factories import make_resource, make_supporter, make_user
+from tests.factories import ENCOUNTER_BODY, make_resource, make_supporter, make_user
 
 PROBLEM = "application/problem+json"
 PASSWORD = "a long enough password"
-ENCOUNTER: dict[str, Any] = {
-    "setting": "icu",
-    "peer_profession": "physician",
-    "duration_band": "under_15",
-    "stressors": ["personal"],
-    "elements": ["listening"],
-    "support_types": ["emotional"],
-}
 # Nothing listens on port 1: every connection is refused at once.
 REFUSING_POSTGRESQL = "postgresql://nobody@127.0.0.1:1/none"
 NATIONAL_NUMBERS = ('href="tel:988"', 'href="tel:18884090141"', 'href="sms:741741')
@@ -93,7 +85,9 @@ def test_the_api_answers_503_problems_while_the_database_refuses_connections(
     client_grant = {"grant_type": "client_credentials", "client_id": "x", "client_secret": "y"}
 
     assert_unavailable_problem(client.get("/api/v1/me", headers=signed_in))
-    assert_unavailable_problem(client.post("/api/v1/encounters", json=ENCOUNTER, headers=signed_in))
+    assert_unavailable_problem(
+        client.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=signed_in)
+    )
     assert_unavailable_problem(client.get("/api/v1/directory"))
     assert_unavailable_problem(client.post("/api/v1/auth/token", data=password_grant))
     assert_unavailable_problem(client.post("/api/v1/auth/token", data=client_grant))
@@ -211,7 +205,9 @@ def test_a_failed_commit_at_the_request_edge_is_a_503_problem(
     client, app = committed
     signed_in = bearer(app.state.token_issuer, f"user:{app.state.user_id}")
     assert_unavailable_problem(client.get("/api/v1/me", headers=signed_in))
-    assert_unavailable_problem(client.post("/api/v1/encounters", json=ENCOUNTER, headers=signed_in))
+    assert_unavailable_problem(
+        client.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=signed_in)
+    )
     assert_unavailable_problem(client.get("/api/v1/directory"))
 
 

@@ -23,7 +23,7 @@ from domain.idempotency.service import request_fingerprint
 from domain.resources.models import Resource
 from domain.supporters.models import Supporter
 from domain.users.models import User, UserCreate
-from tests.factories import make_supporter, make_user
+from tests.factories import ENCOUNTER_BODY, make_supporter, make_user
 
 Headers = dict[str, str]
 TAKEN_EMAIL = "taken@hospital.example.org"
@@ -39,14 +39,6 @@ class Creation:
     table: type[Any]
 
 
-ENCOUNTER: dict[str, Any] = {
-    "setting": "icu",
-    "peer_profession": "physician",
-    "duration_band": "under_15",
-    "stressors": ["personal"],
-    "elements": ["listening"],
-    "support_types": ["emotional"],
-}
 RESOURCE: dict[str, Any] = {"title": "Chaplaincy", "category": "spiritual_care"}
 
 
@@ -62,7 +54,7 @@ def new_user_body(_db: Session) -> dict[str, Any]:
 CREATIONS = [
     Creation(
         "/api/v1/encounters",
-        lambda _: ENCOUNTER,
+        lambda _: ENCOUNTER_BODY,
         {"setting": "office"},
         {"peer_profession": "astronaut"},
         Encounter,

@@ -12,19 +12,17 @@ from sqlmodel import Session, select
 
 from domain.audit.models import AuditEvent
 from domain.codes import Role
-from tests.factories import make_program_session, make_resource, make_supporter, make_user
+from tests.factories import (
+    ENCOUNTER_BODY,
+    make_program_session,
+    make_resource,
+    make_supporter,
+    make_user,
+)
 
 Headers = dict[str, str]
 PROBLEM = "application/problem+json"
 HUGE = 99999999999999999999
-ENCOUNTER: dict[str, Any] = {
-    "setting": "icu",
-    "peer_profession": "physician",
-    "duration_band": "under_15",
-    "stressors": ["personal"],
-    "elements": ["listening"],
-    "support_types": ["emotional"],
-}
 
 
 def problem(response: Any, status: int) -> dict[str, Any]:
@@ -64,7 +62,7 @@ def headers(ids: dict[str, Any], headers_for_user: Callable[..., Headers]) -> He
 
 @pytest.fixture
 def encounter_id(client: TestClient, headers: Headers) -> int:
-    response = client.post("/api/v1/encounters", json=ENCOUNTER, headers=headers)
+    response = client.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=headers)
     assert response.status_code == 201, response.text
     encounter_id: int = response.json()["id"]
     return encounter_id
@@ -80,7 +78,7 @@ def test_an_error_is_a_problem_with_type_title_status_and_detail(
 
 
 def test_a_422_names_every_field_at_fault(client: TestClient, headers: Headers) -> None:
-    bad = ENCOUNTER | {"setting": "moon", "stressors": []}
+    bad = ENCOUNTER_BODY | {"setting": "moon", "stressors": []}
 
     response = client.post("/api/v1/encounters", json=bad, headers=headers)
 
@@ -107,7 +105,7 @@ BODIES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/sessions", {"kind": "debrief", "starts_at": "2026-01-15T17:00:00Z", "topic": "T"}),
     ("PATCH", "/sessions/{session}", {"topic": "Grief"}),
     ("PUT", "/sessions/{session}/attendance/{supporter}", {"status": "attended"}),
-    ("POST", "/encounters", ENCOUNTER),
+    ("POST", "/encounters", ENCOUNTER_BODY),
     ("PATCH", "/encounters/{encounter}", {"setting": "office"}),
     ("POST", "/resources", {"title": "Chaplaincy", "category": "spiritual_care"}),
     ("PATCH", "/resources/{resource}", {"title": "Chaplaincy"}),
@@ -279,7 +277,7 @@ HOSTILE: list[tuple[str, str, Any]] = [
             "facilitator_id": HUGE,
         },
     ),
-    ("POST", "/encounters", ENCOUNTER | {"resources_shared": [HUGE]}),
+    ("POST", "/encounters", ENCOUNTER_BODY | {"resources_shared": [HUGE]}),
     ("PATCH", "/professions/ñandú", {"name": "x"}),
     ("POST", "/professions", {"code": "chaplain", "name": "Chap\u0000lain"}),
     ("POST", "/resources", {"title": "🧘 Calm", "category": "wellness", "audiences": ["nu\u0000"]}),
@@ -299,7 +297,7 @@ HOSTILE: list[tuple[str, str, Any]] = [
     ("PATCH", "/sessions/{session}", {"starts_at": None}),
     ("PATCH", "/professions/nurse", {"active": None}),
     ("PATCH", "/settings", {"program_name": None}),
-    ("POST", "/encounters", ENCOUNTER | {"occurred_on": "2026-02-30"}),
+    ("POST", "/encounters", ENCOUNTER_BODY | {"occurred_on": "2026-02-30"}),
     ("POST", "/resources", {"title": "T", "category": "legal", "last_reviewed_on": "2026-02-30"}),
     ("POST", "/sessions", {"kind": "debrief", "starts_at": "2026-02-30T17:00:00Z", "topic": "T"}),
     (

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -23,19 +22,11 @@ from sqlmodel import Session, func, select
 from domain.codes import ResourceCategory
 from domain.encounters.models import Encounter
 from tests.databases import is_postgresql, sibling_database_url
-from tests.factories import make_resource, make_supporter
+from tests.factories import ENCOUNTER_BODY, make_resource, make_supporter
 from tests.live.server import LiveServer, running_server
 
 PROBLEM = "application/problem+json"
 BACK_WITHIN_SECONDS = 10
-ENCOUNTER: dict[str, Any] = {
-    "setting": "icu",
-    "peer_profession": "physician",
-    "duration_band": "under_15",
-    "stressors": ["personal"],
-    "elements": ["listening"],
-    "support_types": ["emotional"],
-}
 HTML = {"Accept": "text/html"}
 HOSPITAL_LINE = "Hospital crisis team"
 
@@ -69,7 +60,9 @@ def assert_unavailable_problem(response: httpx.Response) -> None:
 def assert_everything_answers_503(http: httpx.Client, signed_in: dict[str, str]) -> None:
     grant = {"grant_type": "password", "username": "a@hospital.example.org", "password": "x" * 12}
     assert_unavailable_problem(http.get("/api/v1/me", headers=signed_in))
-    assert_unavailable_problem(http.post("/api/v1/encounters", json=ENCOUNTER, headers=signed_in))
+    assert_unavailable_problem(
+        http.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=signed_in)
+    )
     assert_unavailable_problem(http.post("/api/v1/auth/token", data=grant))
     assert_unavailable_problem(http.get("/api/v1/directory"))
     ready = http.get("/readyz")
@@ -114,7 +107,9 @@ class Load:
         with self.server.client() as http:
             while not self.stopping.is_set():
                 if n % 2:
-                    answer = http.post("/api/v1/encounters", json=ENCOUNTER, headers=self.signed_in)
+                    answer = http.post(
+                        "/api/v1/encounters", json=ENCOUNTER_BODY, headers=self.signed_in
+                    )
                 else:
                     answer = http.get("/api/v1/me", headers=self.signed_in)
                 kind = answer.headers.get("content-type", "")
@@ -222,7 +217,10 @@ def test_sqlite_file_away_then_back_within_10_seconds(
     server.engine.dispose()  # the test's own connections: only the server's remain
     with server.client() as http:
         assert http.get("/crisis", headers=HTML).status_code == 200  # reads the crisis list
-        assert http.post("/api/v1/encounters", json=ENCOUNTER, headers=signed_in).status_code == 201
+        assert (
+            http.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=signed_in).status_code
+            == 201
+        )
         assert http.get("/readyz").status_code == 200
 
         path.rename(aside)
@@ -233,7 +231,10 @@ def test_sqlite_file_away_then_back_within_10_seconds(
             shutil.rmtree(path)
         aside.rename(path)
         took = wait_until_answering(http, signed_in)
-        assert http.post("/api/v1/encounters", json=ENCOUNTER, headers=signed_in).status_code == 201
+        assert (
+            http.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=signed_in).status_code
+            == 201
+        )
 
     assert took < BACK_WITHIN_SECONDS
     with Session(server.engine) as session:

@@ -25,20 +25,11 @@ from domain.resources.models import Resource
 from domain.supporters.models import Supporter
 from domain.users.models import User
 from tests.databases import is_postgresql, sibling_database_url
-from tests.factories import make_supporter, make_user
+from tests.factories import ENCOUNTER_BODY, make_supporter, make_user
 from tests.live.server import LiveServer, at_once, running_server
 
 PARALLEL = 20
 _numbers = itertools.count(1)
-
-ENCOUNTER: dict[str, Any] = {
-    "setting": "icu",
-    "peer_profession": "physician",
-    "duration_band": "under_15",
-    "stressors": ["personal"],
-    "elements": ["listening"],
-    "support_types": ["emotional"],
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +51,7 @@ def encounter_creation(server: LiveServer) -> Creation:
     supporter = server.seed(lambda s: make_supporter(s, max_encounters_per_month=60))
     return Creation(
         "/api/v1/encounters",
-        ENCOUNTER,
+        ENCOUNTER_BODY,
         server.bearer(f"user:{supporter.user_id}"),
         f"user:{supporter.user_id}",
         lambda s: count(s, Encounter, col(Encounter.supporter_id) == supporter.id),
@@ -206,7 +197,7 @@ class Stream:
 
 def send(http: httpx.Client, key: str, headers: dict[str, str]) -> httpx.Response:
     return http.post(
-        "/api/v1/encounters", json=ENCOUNTER, headers=headers | {"Idempotency-Key": key}
+        "/api/v1/encounters", json=ENCOUNTER_BODY, headers=headers | {"Idempotency-Key": key}
     )
 
 

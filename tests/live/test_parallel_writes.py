@@ -25,19 +25,11 @@ from domain.resources.models import Resource
 from domain.sessions.models import Attendance
 from domain.users.passwords import hash_password
 from tests.databases import is_postgresql, sibling_database_url
-from tests.factories import make_program_session, make_supporter, make_user
+from tests.factories import ENCOUNTER_BODY, make_program_session, make_supporter, make_user
 from tests.live.server import LiveServer, at_once, running_server
 
 PROBLEM = "application/problem+json"
 PASSWORD = "parallel sign-in password"
-ENCOUNTER: dict[str, Any] = {
-    "setting": "icu",
-    "peer_profession": "physician",
-    "duration_band": "under_15",
-    "stressors": ["personal"],
-    "elements": ["listening"],
-    "support_types": ["emotional"],
-}
 
 
 def count(server: LiveServer, statement: Any) -> int:
@@ -64,7 +56,7 @@ def test_20_parallel_writes_of_three_kinds_all_succeed_and_leave_20_rows(
     coordinator = live_server.bearer(f"user:{made['coordinator']}")
     marker = f"Parallel {time.monotonic_ns()}"
     writes: list[tuple[str, str, dict[str, str], dict[str, Any]]] = [
-        ("POST", "/api/v1/encounters", live_server.bearer(f"user:{user_id}"), ENCOUNTER)
+        ("POST", "/api/v1/encounters", live_server.bearer(f"user:{user_id}"), ENCOUNTER_BODY)
         for _, user_id in made["authors"]
     ]
     writes += [
@@ -149,11 +141,11 @@ def test_a_write_that_cannot_get_the_sqlite_lock_in_time_answers_503_with_retry_
         holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         with server.client() as http:
             started = time.monotonic()
-            refused = http.post("/api/v1/encounters", json=ENCOUNTER, headers=headers)
+            refused = http.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=headers)
             waited = time.monotonic() - started
         holder.execute("ROLLBACK")
         with server.client() as http:
-            accepted = http.post("/api/v1/encounters", json=ENCOUNTER, headers=headers)
+            accepted = http.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=headers)
     finally:
         holder.close()
 

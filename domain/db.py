@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -176,3 +177,10 @@ def lock_key(name: str) -> int:
     """A signed 64-bit key that is the same in every process (Python's hash() is salted)."""
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def insert_for(session: Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's dialect, for `ON CONFLICT` (upserts and claims): both of our
+    databases have it, SQLAlchemy's generic insert does not."""
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    return (postgresql.insert if on_postgresql else sqlite.insert)(table)

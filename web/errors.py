@@ -90,7 +90,9 @@ def install_page_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
-        return await error_page(request, error.message, error.status_code)
+        retry = error.retry_after_seconds
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return await error_page(request, error.message, error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_address(request: Request, _error: RequestValidationError) -> Response:

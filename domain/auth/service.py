@@ -90,7 +90,7 @@ def authenticate_throttled(session: Session, *, email: str, password: str, ip: s
 
 def _slowed_down(session: Session, refused: TooManyAttempts, account: str, ip: str) -> TokenRefused:
     _audit_token(session, _account_actor(account, ip), "throttled", "account", None)
-    wait = refused.retry_after
+    wait = refused.retry_after_seconds
     return TokenRefused(
         "slow_down", f"Too many failed attempts; try again in {wait} s.", retry_after=wait
     )

@@ -47,10 +47,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from domain.columns import timestamp_column, utcnow
+from domain.db import insert_for
 from domain.errors import RuleViolation
 
 WINDOW = timedelta(minutes=15)
@@ -91,7 +91,7 @@ class TooManyAttempts(RuleViolation):
         else:
             minutes = round(retry_after / 60)
             super().__init__(f"Too many attempts. Try again in about {minutes} min.")
-        self.retry_after = retry_after
+        self.retry_after_seconds = retry_after
 
 
 def email_account(email: str) -> str:
@@ -179,7 +179,7 @@ def record_success(session: Session, attempt: Attempt, *, now: datetime | None =
     if attempt.pair is not None:
         values = {"kind": CounterKind.known.value, "key": attempt.pair, "count": 0,
                   "window_start": now, "last_at": now}  # fmt: skip
-        upsert = _insert(session).values(**values)
+        upsert = insert_for(session, ThrottleCounter).values(**values)
         session.exec(
             upsert.on_conflict_do_update(index_elements=["kind", "key"], set_={"last_at": now})
         )
@@ -200,12 +200,6 @@ def purge_expired_throttle_rows(session: Session, now: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-def _insert(session: Session) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
-    table = ThrottleCounter.__table__  # type: ignore[attr-defined]
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
 def _locked_counter(
     session: Session, kind: CounterKind, key: str, now: datetime
 ) -> ThrottleCounter:
@@ -214,7 +208,7 @@ def _locked_counter(
     locks it (DO UPDATE takes the row lock where DO NOTHING does not), so a purge deleting it
     at the same moment either waits for this unit of work or ran before the row was made."""
     values = {"kind": kind.value, "key": key, "count": 0, "window_start": now, "last_at": now}
-    insert = _insert(session).values(**values)
+    insert = insert_for(session, ThrottleCounter).values(**values)
     session.exec(
         insert.on_conflict_do_update(
             index_elements=["kind", "key"], set_={"kind": insert.excluded.kind}

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, delete, select
 
 from domain.actors import Actor
 from domain.columns import utcnow
+from domain.db import insert_for
 from domain.errors import Conflict, InvalidInput
 from domain.idempotency.models import IdempotencyRecord
 
@@ -128,9 +128,8 @@ def _forget_expired(session: Session, *, actor: Actor, key: str) -> None:
 def _insert_claim(session: Session, *, actor: Actor, key: str, fingerprint: str) -> bool:
     """Insert the record without a response; False when (actor, key) has one already."""
     on_postgresql = session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert if on_postgresql else sqlite.insert
     statement = (
-        insert(IdempotencyRecord)
+        insert_for(session, IdempotencyRecord)
         .values(actor=actor.audit_label, key=key, request_hash=fingerprint, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["actor", "key"])
         .returning(col(IdempotencyRecord.id))

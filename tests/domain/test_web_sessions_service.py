@@ -167,7 +167,7 @@ def test_failures_for_an_account_from_many_addresses_make_a_new_address_wait(
     with pytest.raises(TooManyAttempts) as refused:
         sign_in(db, email=user.email.upper(), password=PASSWORD, ip=IP, previous_token=None)
     assert refused.value.status_code == 429
-    assert refused.value.retry_after == 1  # 2^(10-10) s after the 10th failure
+    assert refused.value.retry_after_seconds == 1  # 2^(10-10) s after the 10th failure
     assert refused.value.message == "Too many attempts. Try again in 1 s."
     assert session_count(db) == 0
 

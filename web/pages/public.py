@@ -116,7 +116,7 @@ def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> R
         )
     except TooManyAttempts as refused:
         status, errors, signed_in = 429, {"form": refused.message}, None
-        headers = {"Retry-After": str(refused.retry_after)}
+        headers = {"Retry-After": str(refused.retry_after_seconds)}
     if signed_in is not None:
         response = redirect_after_post(request, next_path)
         lifetime = signed_in.web_session.expires_at - signed_in.web_session.created_at

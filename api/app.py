@@ -21,7 +21,13 @@ from domain.auth.tokens import development_key_ring, key_ring_from_files
 from domain.db import engine_for
 from domain.settings import Settings, get_settings
 from web.errors import install_page_error_handlers
+from web.pages.admin import router as admin_pages
+from web.pages.inbox import router as inbox_pages
+from web.pages.mail_queue import router as mail_queue_pages
 from web.pages.public import router as public_pages
+from web.pages.reports import router as reports_pages
+from web.pages.roster import router as roster_pages
+from web.pages.schedule import router as schedule_pages
 from web.pages.supporter import router as supporter_pages
 from web.rendering import STATIC_DIR
 
@@ -58,6 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/api/v1", TooLargeAsProblem(v1))
     app.include_router(public_pages)
     app.include_router(supporter_pages)
+    app.include_router(inbox_pages)
+    app.include_router(roster_pages)
+    app.include_router(schedule_pages)
+    app.include_router(reports_pages)
+    app.include_router(admin_pages)
+    app.include_router(mail_queue_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)

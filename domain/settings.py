@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     purge_interval_seconds: float = Field(default=60 * 60, ge=0)
     # How long a SQLite write waits for the lock held by other writers before it answers 503.
     sqlite_busy_timeout_ms: int = Field(default=SQLITE_BUSY_TIMEOUT_MS, ge=0, le=600_000)
+    # Where mail goes: smtp://user:password@host:port (STARTTLS when offered) or smtps://...
+    # Unset, mail is written to the log and the pages show the links it would carry.
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Peer Support <peer-support@localhost>"
 
     @field_validator("allowed_hosts", "jwt_key_files", "forwarded_allow_ips", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import HTMLResponse
 
 from domain.codes import label
+from web.workspace import workspace_links
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
@@ -22,7 +23,13 @@ HTMX = "htmx-2.0.11.min.js"
 APP_SCRIPT = "peer-support-0.1.0.js"
 
 templates = Jinja2Blocks(directory=WEB_DIR / "templates")
-templates.env.globals.update(label=label, stylesheet=STYLESHEET, htmx=HTMX, app_script=APP_SCRIPT)
+templates.env.globals.update(
+    label=label,
+    stylesheet=STYLESHEET,
+    htmx=HTMX,
+    app_script=APP_SCRIPT,
+    workspace_links=workspace_links,
+)
 templates.env.filters["label"] = label
 
 

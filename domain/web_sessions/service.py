@@ -106,6 +106,11 @@ def end_all_sessions_of(session: Session, user_id: int) -> None:
 def issue_password_link(*, session: Session, actor: Actor, user_id: int) -> str:
     """A one-time token for the user to choose a password (admins; the CLI)."""
     require_role(actor, Role.admin, to="invite users")
+    return password_link_for(session=session, actor=actor, user_id=user_id)
+
+
+def password_link_for(*, session: Session, actor: Actor, user_id: int) -> str:
+    """The token of a new set-password link; the caller has checked the actor may invite."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"There is no user {user_id}.")

@@ -1,0 +1,53 @@
+"""Inviting people: a user account without a password, and a set-password link by mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from domain.actors import Actor
+from domain.mail.outbox import Mail, mail_is_configured, queue_mail
+from domain.program_settings.service import get_program_settings
+from domain.settings import get_settings
+from domain.users.models import User, UserCreate
+from domain.users.service import create_user
+from domain.web_sessions.service import PASSWORD_LINK_LIFETIME, password_link_for
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    link: str  # the absolute set-password URL
+    mailed: bool  # False when no mail is configured: show `link` to pass on by hand
+
+
+def invite_user(*, session: Session, actor: Actor, data: UserCreate) -> Invitation:
+    """Admins: a new user (no password) and their set-password link by mail."""
+    user = create_user(
+        session=session, actor=actor, data=data.model_copy(update={"password": None})
+    )
+    return send_invitation(session=session, actor=actor, user=user)
+
+
+def send_invitation(*, session: Session, actor: Actor, user: User) -> Invitation:
+    """Mail `user` a fresh set-password link. The caller has checked that `actor` may invite
+    this user (admins anyone; coordinators supporters)."""
+    assert user.id is not None
+    token = password_link_for(session=session, actor=actor, user_id=user.id)
+    link = f"{get_settings().public_url.rstrip('/')}/set-password/{token}"
+    program = get_program_settings(session).program_name
+    days = PASSWORD_LINK_LIFETIME.days
+    queue_mail(
+        session,
+        Mail(
+            to=user.email,
+            subject=f"You are invited to {program}",
+            body=(
+                f"Hello {user.display_name},\n\n"
+                f"You have been invited to {program}. Choose your password here "
+                f"(the link works once, for {days} days):\n\n{link}\n"
+            ),
+        ),
+    )
+    return Invitation(user=user, link=link, mailed=mail_is_configured())

@@ -63,6 +63,7 @@ PASSWORD = "a-calm-long-passphrase"
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 740}
 PHONES = {"390x844": PHONE, "360x740": SMALL_PHONE}
+DESKTOP = {"width": 1280, "height": 800}
 SERVER_START_SECONDS = 15
 BROWSER_TESTS = Path(__file__).resolve().parent
 
@@ -131,6 +132,21 @@ class LiveServer:
             actor = supporter_actor(session, supporter)
             for _ in range(encounters):
                 log_encounter(session=session, actor=actor, data=encounter_data())
+        return login
+
+    def new_member(self, *roles: Role) -> Login:
+        """A person of their own with `roles` (an admin, a report viewer, ...) for one test."""
+        number = next(self._numbers)
+        names = "-".join(role.value for role in roles)
+        login = Login(f"{names}{number}@hospital.example.org", PASSWORD, f"Pat {names}{number}")
+        with unit_of_work(self.engine) as session:
+            make_user(
+                session,
+                roles=roles,
+                email=login.email,
+                display_name=login.display_name,
+                password_hash=self.password_hash,
+            )
         return login
 
 
@@ -320,6 +336,17 @@ def phone_page(
     assert watch.errors == [], "the browser console reported errors"
 
 
+@pytest.fixture
+def desktop_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    """The program workspace at 1280x800, mouse and keyboard; the console must stay clean."""
+    opened_context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-US")
+    opened = opened_context.new_page()
+    watch = ConsoleWatch(opened)
+    yield opened
+    opened_context.close()
+    assert watch.errors == [], "the browser console reported errors"
+
+
 # Helpers the tests share.
 
 
@@ -347,6 +374,15 @@ def sign_in(page: Page, login: Login) -> None:
     page.get_by_role("button", name="Sign in").tap()
     page.wait_for_url("**/")
     page.get_by_role("heading", name=f"Hello, {login.display_name.split()[0]}").wait_for()
+
+
+def sign_in_to_workspace(page: Page, login: Login) -> None:
+    """Sign in with a mouse; the person lands on the home of their role."""
+    page.goto("/sign-in")
+    page.get_by_label("Email").fill(login.email)
+    page.get_by_label("Password").fill(login.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:

@@ -339,7 +339,11 @@ def phone_page(
 @pytest.fixture
 def desktop_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """The program workspace at 1280x800, mouse and keyboard; the console must stay clean."""
-    opened_context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-US")
+    opened_context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": DESKTOP["width"], "height": DESKTOP["height"]},
+        locale="en-US",
+    )
     opened = opened_context.new_page()
     watch = ConsoleWatch(opened)
     yield opened

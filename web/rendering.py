@@ -6,14 +6,19 @@ that fragment; a plain request gets the whole page (jinja2-fragments). Responses
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import HTMLResponse
 
 from domain.codes import label
+from domain.program_settings.models import DEFAULT_TIME_ZONE
 from web.workspace import workspace_links
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -31,6 +36,21 @@ templates.env.globals.update(
     workspace_links=workspace_links,
 )
 templates.env.filters["label"] = label
+
+
+LOCAL_TIME_PATTERN = "%a %b %-d, %Y, %-I:%M %p"
+
+
+@pass_context
+def local_time(
+    context: Context, moment: datetime, pattern: str = "%a %b %-d, %Y, %-I:%M %p"
+) -> str:
+    """A stored (UTC) time in the program's time zone, which `page()` puts in the context."""
+    zone = ZoneInfo(context.get("time_zone") or DEFAULT_TIME_ZONE)
+    return moment.astimezone(zone).strftime(pattern)
+
+
+templates.env.filters["local_time"] = local_time
 
 
 def is_htmx(request: Request) -> bool:

@@ -1,4 +1,5 @@
 from datetime import datetime
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from pydantic import StrictInt, field_validator
@@ -15,6 +16,7 @@ DEFAULT_MONTHLY_CAP = 8
 DEFAULT_REFRESHER_MISSED_SESSIONS = 3
 DEFAULT_SESSION_IDLE_MINUTES = 30
 DEFAULT_SESSION_ABSOLUTE_HOURS = 12
+DEFAULT_TIME_ZONE = "America/New_York"
 
 
 class ProgramSettings(SQLModel, table=True):
@@ -38,6 +40,12 @@ class ProgramSettings(SQLModel, table=True):
     )
     session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
     session_absolute_hours: int = DEFAULT_SESSION_ABSOLUTE_HOURS
+    # Sessions are entered and shown in the program's own time zone (an IANA name).
+    time_zone: str = Field(
+        default=DEFAULT_TIME_ZONE,
+        max_length=64,
+        sa_column_kwargs={"server_default": DEFAULT_TIME_ZONE},
+    )
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
     __table_args__ = (sa.CheckConstraint(f"id = {SETTINGS_ROW_ID}", name="ck_single_row"),)
@@ -52,6 +60,14 @@ class ProgramSettingsUpdate(InputSchema):
     embed_origins: list[str] | None = Field(default=None, max_length=50)
     session_idle_minutes: StrictInt | None = Field(default=None, ge=5, le=240)
     session_absolute_hours: StrictInt | None = Field(default=None, ge=1, le=24)
+    time_zone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("time_zone")
+    @classmethod
+    def known_time_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in available_timezones():
+            raise ValueError(f"{value!r} is not a time zone name like America/New_York")
+        return value
 
     @field_validator("embed_origins")
     @classmethod
@@ -74,3 +90,4 @@ class ProgramSettingsPublic(SQLModel):
     embed_origins: list[str]
     session_idle_minutes: int
     session_absolute_hours: int
+    time_zone: str

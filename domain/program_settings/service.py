@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session
 
 from domain.actors import Actor, require_role
@@ -19,6 +21,11 @@ def get_program_settings(session: Session) -> ProgramSettings:
         session.add(settings)
         session.flush()
     return settings
+
+
+def program_time_zone(session: Session) -> ZoneInfo:
+    """Sessions are entered and shown in the program's time zone (stored times are UTC)."""
+    return ZoneInfo(get_program_settings(session).time_zone)
 
 
 def read_program_settings(*, session: Session, actor: Actor) -> ProgramSettings:

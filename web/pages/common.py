@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from domain.program_settings.service import get_program_settings
 from domain.resources.service import crisis_resources
 from web.rendering import is_htmx, render
 from web.session import Visitor
@@ -29,6 +30,7 @@ def page(
     full_context = {
         "visitor": visitor,
         "crisis_resources": crisis_resources(session),
+        "time_zone": get_program_settings(session).time_zone,
         **context,
     }
     return render(

@@ -23,12 +23,13 @@ setup: $(INSTALLED)
 migrate: setup
 	$(BIN)/peer-support migrate
 
+# The server and one background worker (mail, reminders); Ctrl-C stops both.
 run: migrate
-	$(BIN)/peer-support serve --host $(HOST) --port $(PORT)
+	$(BIN)/peer-support serve --with-worker --host $(HOST) --port $(PORT)
 
 demo: migrate
 	$(BIN)/peer-support demo $(DEMO_FLAGS)
-	$(BIN)/peer-support serve --host $(HOST) --port $(PORT)
+	$(BIN)/peer-support serve --with-worker --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

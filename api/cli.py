@@ -1,12 +1,16 @@
-"""The `peer-support` command: migrate, serve, create-user, create-api-client, demo, purge,
-audit verify.
+"""The `peer-support` command: migrate, serve, worker, create-user, create-api-client, demo,
+purge, audit verify.
 
 Bad input ends with one line on stderr and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -23,6 +27,7 @@ from domain.codes import ApiScope, Role
 from domain.columns import utcnow
 from domain.db import READ_ONLY, make_engine, unit_of_work
 from domain.errors import DomainError
+from domain.jobs.worker import DEFAULT_POLL_SECONDS
 from domain.maintenance.purge import purge_expired
 from domain.migrations import current_revision, is_at_head, upgrade_to_head
 from domain.settings import Settings, SettingsError, load_settings
@@ -50,6 +55,16 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+def poll_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0.1-3600)")
+    return value
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(prog=PROGRAM, description="Peer support program software.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -57,6 +72,23 @@ def build_parser() -> OneLineParser:
     serve = commands.add_parser("serve", help="serve the app (prints a setup link on first run)")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address (default {DEFAULT_HOST})")
     serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port (8000)")
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run one background worker (mail) beside the server; both stop together",
+    )
+    worker = commands.add_parser(
+        "worker", help="run background jobs (mail, session reminders) until stopped"
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="run what is due now, then exit (tests, cron)"
+    )
+    worker.add_argument(
+        "--poll-seconds",
+        type=poll_seconds,
+        default=DEFAULT_POLL_SECONDS,
+        help=f"how long to wait when nothing is due (default {DEFAULT_POLL_SECONDS:g})",
+    )
     user = commands.add_parser("create-user", help="create a user with one or more roles")
     user.add_argument("--email", required=True)
     user.add_argument("--name", required=True, help="the name people see")
@@ -128,15 +160,66 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> None:
             f"    http://{shown_host}:{args.port}/setup/{token}\n",
             flush=True,
         )
-    # The app honours X-Forwarded-For itself (FORWARDED_ALLOW_IPS); uvicorn's own default would
-    # trust 127.0.0.1 whatever the setting says.
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        log_level=settings.log_level,
-        proxy_headers=False,
+    worker = start_worker_process() if args.with_worker else None
+    try:
+        # The app honours X-Forwarded-For itself (FORWARDED_ALLOW_IPS); uvicorn's own default
+        # would trust 127.0.0.1 whatever the setting says.
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level,
+            proxy_headers=False,
+        )
+    finally:
+        if worker is not None:
+            stop_worker_process(worker)
+
+
+WORKER_STOP_SECONDS = 40  # a send in progress may take up to its 30 s timeout
+
+
+def start_worker_process() -> subprocess.Popen[bytes]:
+    """`peer-support worker` as a child process: Ctrl-C reaches both (same process group)."""
+    return subprocess.Popen([sys.executable, "-m", "api.cli", "worker"])
+
+
+def stop_worker_process(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def run_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from domain.jobs.worker import Worker
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    engine = migrated_engine(settings)
+    worker = Worker(engine=engine, settings=settings)
+    if args.once:
+        ran = worker.run_due()
+        print(f"Ran {ran} background jobs.")
+        return
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        logging.getLogger("peer_support.worker").info(
+            "Stopping after the job in hand (%s)", signal.Signals(signum).name
+        )
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    mail = "SMTP_URL" if settings.smtp_url else "the log (no SMTP_URL set)"
+    print(f"Worker started: mail goes to {mail}; Ctrl-C stops it.", flush=True)
+    worker.run_forever(stop, poll_seconds=args.poll_seconds)
+    print("Worker stopped.", flush=True)
 
 
 def read_password() -> str:
@@ -214,6 +297,7 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> None:
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "migrate": run_migrate,
     "serve": run_serve,
+    "worker": run_worker,
     "create-user": run_create_user,
     "create-api-client": run_create_api_client,
     "demo": run_demo,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,6 +29,28 @@ DATABASE_URL_HINT = (
     "DATABASE_URL must look like sqlite:///path/to/file.db or "
     "postgresql://user:password@host:5432/dbname"
 )
+
+
+SMTP_URL_HINT = (
+    "SMTP_URL must look like smtp://user:password@host:587 (STARTTLS when offered) or "
+    "smtps://user:password@host:465; the user and password are optional"
+)
+
+
+def check_smtp_url(raw: str) -> str:
+    """A usable SMTP_URL: smtp:// or smtps://, a host, a port number if one is given."""
+    url = urlsplit(raw.strip())
+    if url.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"{SMTP_URL_HINT} (unsupported scheme {url.scheme or 'none'!r})")
+    try:
+        url.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise ValueError(f"{SMTP_URL_HINT} (the port is not a number)") from None
+    if not url.hostname:
+        raise ValueError(f"{SMTP_URL_HINT} (the host is missing)")
+    if url.path not in ("", "/") or url.query or url.fragment:
+        raise ValueError(f"{SMTP_URL_HINT} (nothing may follow the host and port)")
+    return raw.strip()
 
 
 class SettingsError(Exception):
@@ -98,6 +122,23 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{proxy!r} is not an IP address or network (list the proxies' own addresses)"
                 ) from None
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def smtp_url_is_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        return SecretStr(check_smtp_url(value.get_secret_value()))
+
+    @field_validator("mail_from")
+    @classmethod
+    def mail_from_is_an_address(cls, value: str) -> str:
+        address = parseaddr(value)[1]
+        if "@" not in address or "\n" in value or "\r" in value:
+            raise ValueError(
+                "MAIL_FROM must be an email address, e.g. Peer Support <peer-support@hospital.org>"
+            )
         return value
 
     @field_validator("log_level", mode="before")

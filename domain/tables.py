@@ -15,6 +15,7 @@ from domain.encounters.models import (
     EncounterSupportType,
 )
 from domain.idempotency.models import IdempotencyRecord
+from domain.jobs.models import Job
 from domain.org_units.models import OrgUnit
 from domain.professions.models import Profession
 from domain.program_settings.models import ProgramSettings
@@ -39,6 +40,7 @@ __all__ = [
     "EncounterStressor",
     "EncounterSupportType",
     "IdempotencyRecord",
+    "Job",
     "OrgUnit",
     "PasswordLink",
     "Profession",

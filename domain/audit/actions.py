@@ -49,6 +49,8 @@ class AuditAction(StrEnum):
     audit_read = "audit.read"
     # A refusal answered by the API (outcome "denied"); the object is the route asked for
     api_request = "api.request"
+    # Background jobs (the mail queue)
+    job_retry = "job.retry"
     # Tools
     demo_load = "demo.load"
 

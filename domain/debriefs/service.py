@@ -1,4 +1,5 @@
-"""Asking for a debrief: a supporter asks in two taps; coordinators see the open requests."""
+"""Asking for a debrief: a supporter asks in two taps; coordinators see the open requests and
+are mailed about each new one at once (`domain.debriefs.notify`, naming nobody)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlmodel import Session, col, select
 from domain.actors import Actor
 from domain.columns import utcnow
 from domain.debriefs.models import DebriefRequest, DebriefStatus, DebriefUrgency
+from domain.debriefs.notify import notify_coordinators
 from domain.encounters.models import Encounter
 from domain.errors import RuleViolation
 from domain.supporters.models import Supporter
@@ -28,11 +30,14 @@ def request_debrief(*, session: Session, actor: Actor, urgency: DebriefUrgency) 
     if supporter is None or supporter.id is None:
         raise RuleViolation("Only peer supporters ask for debriefs here.")
     request = open_request_of(session, supporter.id)
+    is_new = request is None
     if request is None:
         request = DebriefRequest(supporter_id=supporter.id, urgency=urgency)
     request.urgency = urgency
     session.add(request)
     session.flush()
+    if is_new:
+        notify_coordinators(session, request)  # a new request is told at once, naming nobody
     return request
 
 

@@ -1,16 +1,18 @@
 """Mail the program sends. A message is queued in the same transaction as the change that causes
-it, so it goes out exactly when that change commits, and never for a change rolled back."""
+it (a `mail.send` job, `domain.jobs`), so it goes out exactly when that change commits, and never
+for a change rolled back. The worker sends it (`domain.mail.sending`)."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
+from domain.jobs.service import enqueue
 from domain.settings import get_settings
 
-log = logging.getLogger("peer_support.mail")
+MAIL_SEND = "mail.send"
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,13 @@ def mail_is_configured() -> bool:
     return get_settings().smtp_url is not None
 
 
-def queue_mail(session: Session, mail: Mail, *, dedupe_key: str | None = None) -> None:
-    """Queue `mail` for the worker. `dedupe_key` makes a second queueing of the same message a
-    no-op (reminders). Until the durable queue lands this only logs."""
-    # TODO(issue 8, mail): write a job row in `session` instead.
-    del session, dedupe_key
-    log.info("mail to %s: %s", mail.to, mail.subject)
+def queue_mail(
+    session: Session,
+    mail: Mail,
+    *,
+    dedupe_key: str | None = None,
+    run_at: datetime | None = None,
+) -> None:
+    """Queue `mail` for the worker in `session`'s transaction. `dedupe_key` makes a second
+    queueing of the same message a no-op (reminders); `run_at` holds it back until then."""
+    enqueue(session, MAIL_SEND, asdict(mail), dedupe_key=dedupe_key, run_at=run_at)

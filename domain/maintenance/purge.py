@@ -2,6 +2,8 @@
 - page sessions past their lifetime or idle too long (`resume_session` would refuse them);
 - password links past their expiry (used or not: a used link is refused anyway);
 - idempotency records past their retention (a retry after that is a new request);
+- background jobs done a week ago, or failed a month ago (payloads may hold set-password
+  links; `domain.jobs.service.purge_finished_jobs`);
 - sign-in throttle counters that no longer hold anything back, and known addresses past
   their lifetime (the throttle's own rule, `purge_expired_throttle_rows`).
 
@@ -19,6 +21,7 @@ from sqlmodel import Session, col, delete, or_
 from domain.auth.throttle import purge_expired_throttle_rows
 from domain.idempotency.models import IdempotencyRecord
 from domain.idempotency.service import RETENTION as IDEMPOTENCY_RETENTION
+from domain.jobs.service import purge_finished_jobs
 from domain.program_settings.service import get_program_settings
 from domain.web_sessions.models import PasswordLink, WebSession
 
@@ -47,6 +50,7 @@ PURGES: dict[str, Callable[[Session, datetime], int]] = {
     "password links": purge_password_links,
     "idempotency records": purge_idempotency_records,
     "sign-in counters": purge_expired_throttle_rows,
+    "finished jobs": purge_finished_jobs,
 }
 
 

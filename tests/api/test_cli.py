@@ -257,6 +257,7 @@ def test_purge_deletes_expired_rows_and_prints_how_many_of_each_kind(
         "  password links       1",
         "  idempotency records  0",
         "  sign-in counters     1",
+        "  finished jobs        0",
     ]
     code, out, _ = run(capsys, "purge")
     assert code == 0

@@ -1,7 +1,59 @@
-"""Workspace pages: mail_queue (issue 8)."""
+"""Workspace page for admins: the mail queue (background jobs). Counts by status, the failed
+jobs with a Retry button, and the jobs waiting. It shows who a mail is for and its subject,
+never its body: a body may hold a set-password link."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SessionDep
+from domain.jobs.models import JobStatus
+from domain.jobs.service import count_jobs_by_status, list_jobs, retry_job
+from domain.pagination import PageRequest
+from domain.types import MAX_ROW_ID
+from web.pages.common import page, redirect_after_post
+from web.session import CheckedVisitor, SignedInVisitor
 
 router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+RowQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
+
+
+@router.get("/admin/mail", response_class=HTMLResponse)
+def mail_queue(
+    request: Request,
+    session: SessionDep,
+    visitor: SignedInVisitor,
+    failed_before: RowQuery = None,
+    pending_before: RowQuery = None,
+) -> HTMLResponse:
+    actor = visitor.actor
+    counts = count_jobs_by_status(session=session, actor=actor)
+    failed = list_jobs(
+        session=session, actor=actor, status=JobStatus.failed,
+        page=PageRequest(limit=PAGE_SIZE, after_id=failed_before),
+    )  # fmt: skip
+    pending = list_jobs(
+        session=session, actor=actor, status=JobStatus.pending,
+        page=PageRequest(limit=PAGE_SIZE, after_id=pending_before),
+    )  # fmt: skip
+    retried = request.query_params.get("retried", "")
+    return page(
+        request, session, visitor, "mail_queue.html", active="mail", counts=counts,
+        statuses=list(JobStatus), failed=failed, pending=pending,
+        retried=retried if retried.isdigit() else None,
+    )  # fmt: skip
+
+
+@router.post("/admin/mail/{job_id}/retry", response_class=HTMLResponse)
+def retry_submit(
+    request: Request,
+    session: SessionDep,
+    visitor: CheckedVisitor,
+    job_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+) -> Response:
+    retry_job(session=session, actor=visitor.actor, job_id=job_id)
+    return redirect_after_post(request, f"/admin/mail?retried={job_id}")

@@ -3,6 +3,7 @@ a server that is down, fail after 8 attempts and go out when an admin retries th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,8 +22,8 @@ from domain.debriefs.service import request_debrief
 from domain.jobs.models import Job, JobStatus
 from domain.jobs.service import enqueue
 from domain.mail.outbox import Mail, queue_mail
-from domain.users.models import User, UserCreate
 from domain.users.invitations import invite_user
+from domain.users.models import User, UserCreate
 from domain.users.passwords import hash_password
 from tests.factories import actor_of, make_supporter, make_user
 from tests.mail.conftest import Clock, SmtpServer, worker_for
@@ -38,6 +39,13 @@ def invite(engine: Engine, email: str = INVITEE) -> str:
     with unit_of_work(engine) as session:
         data = UserCreate(email=email, display_name="New Person", roles=[Role.supporter])
         return invite_user(session=session, actor=OPERATOR, data=data).link
+
+
+def roll_back(engine: Engine, work: Callable[[Session], None]) -> None:
+    """Do `work` in a unit of work that then fails (and so rolls back)."""
+    with unit_of_work(engine) as session:
+        work(session)
+        raise RuntimeError("the request failed after the work")
 
 
 def jobs(engine: Engine) -> list[Job]:
@@ -100,11 +108,13 @@ def test_a_new_debrief_request_mails_each_active_coordinator_once_naming_nobody(
 
 
 def test_nothing_is_queued_when_the_invitation_is_rolled_back(mail_engine: Engine) -> None:
-    with pytest.raises(RuntimeError), unit_of_work(mail_engine) as session:
+    def invite_then_fail(session: Session) -> None:
         data = UserCreate(email=INVITEE, display_name="New Person", roles=[Role.supporter])
         invite_user(session=session, actor=OPERATOR, data=data)
         assert len(list(session.exec(select(Job)))) == 1  # in the invitation's transaction
-        raise RuntimeError("the request failed after the invitation")
+
+    with pytest.raises(RuntimeError):
+        roll_back(mail_engine, invite_then_fail)
 
     assert jobs(mail_engine) == []
     with Session(mail_engine) as session:
@@ -114,9 +124,11 @@ def test_nothing_is_queued_when_the_invitation_is_rolled_back(mail_engine: Engin
 def test_an_enqueue_rolled_back_leaves_no_job_and_a_dedupe_key_queues_once(
     mail_engine: Engine,
 ) -> None:
-    with pytest.raises(RuntimeError), unit_of_work(mail_engine) as session:
+    def enqueue_one(session: Session) -> None:
         enqueue(session, "mail.send", {"to": "a@h.example.org", "subject": "s", "body": "b"})
-        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        roll_back(mail_engine, enqueue_one)
     assert jobs(mail_engine) == []
 
     mail = Mail(to="a@h.example.org", subject="Hello", body="once")
@@ -150,7 +162,7 @@ def test_mail_waits_for_a_server_that_is_down_and_arrives_once_it_is_back(
         assert job.status == JobStatus.pending
         assert job.attempts == 1
         assert job.run_at == clock() + 10 * MINUTE
-        assert job.last_error and "ConnectionRefusedError" in job.last_error
+        assert "ConnectionRefusedError" in (job.last_error or "")
 
     smtp_server_down.start()
     clock.advance(9 * MINUTE)

@@ -144,7 +144,7 @@ def test_waiting_jobs_are_listed_page_by_page(db: Session, as_admin: Browser) ->
     assert "p50@h.example.org" in first.text
     assert "p0@h.example.org" not in first.text
     oldest_shown = db.exec(
-        select(Job.id).where(Job.payload["to"].as_string() == "p1@h.example.org")  # type: ignore[index]
+        select(Job.id).where(Job.payload["to"].as_string() == "p1@h.example.org")
     ).one()
     assert f"/admin/mail?pending_before={oldest_shown}" in first.text
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from domain.actors import Actor
 from domain.columns import utcnow
+from domain.db import lock_for
 from domain.debriefs.models import DebriefRequest, DebriefStatus, DebriefUrgency
 from domain.debriefs.notify import notify_coordinators
 from domain.encounters.models import Encounter
@@ -29,6 +30,8 @@ def request_debrief(*, session: Session, actor: Actor, urgency: DebriefUrgency) 
     supporter = supporter_of_user(session, actor.user_id)
     if supporter is None or supporter.id is None:
         raise RuleViolation("Only peer supporters ask for debriefs here.")
+    # Two taps at once must not open two requests (nor notify twice): one asker at a time.
+    lock_for(session, f"debrief-request:{supporter.id}")
     request = open_request_of(session, supporter.id)
     is_new = request is None
     if request is None:

@@ -54,13 +54,16 @@ class SmtpServer:
     port: int = field(default_factory=free_port)
     inbox: Inbox = field(default_factory=Inbox)
     controller: Controller | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, **self.options
+        )
         self.controller.start()
 
     def stop(self) -> None:

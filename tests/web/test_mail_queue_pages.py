@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, func, select, update
 
 from domain.codes import Role
 from domain.columns import utcnow
@@ -151,3 +151,23 @@ def test_waiting_jobs_are_listed_page_by_page(db: Session, as_admin: Browser) ->
     second = as_admin.client.get(f"/admin/mail?pending_before={oldest_shown}", headers=HTML)
     assert "p0@h.example.org" in second.text
     assert "p1@h.example.org" not in second.text
+
+
+def test_a_debrief_asked_on_the_page_queues_a_notice_per_active_coordinator(
+    db: Session, client: TestClient, as_supporter: Browser
+) -> None:
+    coordinators = [make_user(db, roles=(Role.coordinator,)) for _ in range(2)]
+    make_user(db, roles=(Role.coordinator,), active=False)
+    newest = db.exec(select(func.max(Job.id))).one() or 0
+
+    for urgency in ("this_week", "today"):  # asking again tells nobody again
+        answer = client.post(
+            "/debrief", data=as_supporter.form(urgency=urgency), follow_redirects=False
+        )
+        assert answer.status_code == 303
+
+    queued = db.exec(select(Job).where(col(Job.id) > newest).order_by(col(Job.id))).all()
+    assert [job.payload["to"] for job in queued] == [user.email for user in coordinators]
+    for job in queued:
+        assert "A peer supporter asked for a debrief (this week)." in job.payload["body"]
+        assert as_supporter.user.display_name not in job.payload["body"]

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
 from api.cli import main
@@ -164,3 +164,25 @@ def test_the_worker_sends_while_running_and_stops_cleanly_on_sigterm(
             process.wait()
     assert process.returncode == 0
     assert out == "Worker stopped.\n"
+
+
+def test_a_claim_locks_the_row_skipping_locked_ones_or_takes_sqlites_write_lock(
+    mail_engine: Engine, clock: Clock
+) -> None:
+    queue_numbered_mail(mail_engine, 1)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(mail_engine, "before_cursor_execute", record)
+    try:
+        assert claim_next(mail_engine, now=clock) is not None
+    finally:
+        event.remove(mail_engine, "before_cursor_execute", record)
+
+    claim = next(statement for statement in statements if "FROM job" in statement)
+    if mail_engine.dialect.name == "postgresql":
+        assert claim.rstrip().endswith("FOR UPDATE SKIP LOCKED")
+    else:
+        assert statements[0] == "BEGIN IMMEDIATE"

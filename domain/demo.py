@@ -58,6 +58,7 @@ from domain.encounters.models import (
 )
 from domain.encounters.service import build_encounter
 from domain.errors import InvalidInput, RuleViolation
+from domain.jobs.models import Job
 from domain.org_units.models import OrgUnit
 from domain.professions.models import Profession
 from domain.program_settings.service import get_program_settings
@@ -368,6 +369,7 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
 # row with a reused key would break the next flush).
 PROGRAM_TABLES = (User, Supporter, OrgUnit, ProgramSession, Encounter)
 DELETION_ORDER = (
+    Job,  # mail queued for the people replaced goes with them
     EncounterStressor, EncounterElement, EncounterSupportType, EncounterFlowStep,
     EncounterResource, Encounter, Attendance, ProgramSession, DebriefRequest, Supporter,
     WebSession, PasswordLink, UserRole, User,

@@ -5,7 +5,7 @@ one close on record, and nobody gets a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 from sqlmodel import Session, col, func, select
@@ -55,7 +55,7 @@ def patches(
     server: LiveServer,
     http: httpx.Client,
     request_id: int,
-    calls: list[tuple[int, dict[str, object]]],
+    calls: Sequence[tuple[int, Mapping[str, object]]],
 ) -> Callable[[int], httpx.Response]:
     return lambda i: http.patch(
         f"/api/v1/debrief-requests/{request_id}",
@@ -86,7 +86,10 @@ def test_a_close_racing_an_assignment_always_ends_done(live_server: LiveServer) 
     with live_server.client() as http:
         for _ in range(ROUNDS):
             first, second, request_id = live_server.seed(two_coordinators_and_a_request)
-            calls = [(first, {"assigned_to_user_id": first}), (second, {"status": "done"})]
+            calls: list[tuple[int, Mapping[str, object]]] = [
+                (first, {"assigned_to_user_id": first}),
+                (second, {"status": "done"}),
+            ]
             assign, close = at_once(2, patches(live_server, http, request_id, calls))
             assert close.status_code == 200, close.text
             # The assignment came first (200) or found the request closed (409, problem details).

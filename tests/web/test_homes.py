@@ -177,3 +177,13 @@ def test_curation_refuses_everyone_else(
 ) -> None:
     signed_in_as(db, sign_in, *roles)
     assert client.get("/curation", headers=HTML).status_code == 403
+
+
+def test_a_supporter_without_a_profile_is_told_what_comes_next(
+    client: TestClient, db: Session, sign_in: Callable[..., Browser]
+) -> None:
+    signed_in_as(db, sign_in, Role.supporter, name="Nia New")
+    page = client.get("/", headers=HTML)
+    assert page.status_code == 200
+    assert "Your supporter profile is not set up yet." in page.text
+    assert 'href="/log"' not in page.text

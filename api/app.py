@@ -22,6 +22,7 @@ from domain.db import engine_for
 from domain.settings import Settings, get_settings
 from web.errors import install_page_error_handlers
 from web.pages.admin import router as admin_pages
+from web.pages.curation import router as curation_pages
 from web.pages.inbox import router as inbox_pages
 from web.pages.mail_queue import router as mail_queue_pages
 from web.pages.public import router as public_pages
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_pages)
     app.include_router(supporter_pages)
     app.include_router(inbox_pages)
+    app.include_router(curation_pages)
     app.include_router(roster_pages)
     app.include_router(schedule_pages)
     app.include_router(reports_pages)

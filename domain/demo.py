@@ -46,7 +46,7 @@ from domain.codes import (
     SupportType,
 )
 from domain.columns import utc_today, utcnow
-from domain.debriefs.models import DebriefRequest
+from domain.debriefs.models import DebriefRequest, DebriefStatus, DebriefUrgency
 from domain.encounters.models import (
     Encounter,
     EncounterCreate,
@@ -426,6 +426,7 @@ def load_demo_program(
     encounters = _add_encounters(load, members, supporters, _published_resources(session))
     session.flush()
     _apply_supporter_rules(session, supporters, today)
+    _add_debrief_requests(load, supporters, login_users[Role.coordinator])
     record_audit_event(session=session, actor=DEMO_ACTOR, action="demo.load", object_type="program")
     return DemoSummary(
         logins=logins,
@@ -915,6 +916,41 @@ def _some(rng: random.Random, weights: Mapping[T, float], count: int) -> list[T]
         picked.append(value)
         del left[value]
     return picked
+
+
+# Debrief requests: the inbox holds some, and the supporter login's home shows one's state.
+
+
+def _add_debrief_requests(load: _Load, supporters: list[Supporter], coordinator: User) -> None:
+    """The supporter login's request is with the coordinator ("... will contact you"); two
+    colleagues wait for a trainer (one today); one debrief was done a few days ago."""
+    today = load.calendar.today
+    login, roster = supporters[0], supporters[1:]
+    active = [s for s in roster if s.status == SupporterStatus.active]
+    waiting_today, waiting_week, done = load.rng.sample(active, 3)
+    requests = [
+        DebriefRequest(
+            supporter_id=_id_of(login), urgency=DebriefUrgency.this_week,
+            requested_at=_at(today - timedelta(days=2), 15),
+            assigned_to_user_id=coordinator.id, assigned_at=_at(today - timedelta(days=1), 14),
+        ),
+        DebriefRequest(
+            supporter_id=_id_of(waiting_today), urgency=DebriefUrgency.today,
+            requested_at=_at(today - timedelta(days=1), 21),
+        ),
+        DebriefRequest(
+            supporter_id=_id_of(waiting_week), urgency=DebriefUrgency.this_week,
+            requested_at=_at(today - timedelta(days=3), 16),
+        ),
+        DebriefRequest(
+            supporter_id=_id_of(done), urgency=DebriefUrgency.today, status=DebriefStatus.done,
+            requested_at=_at(today - timedelta(days=6), 18),
+            assigned_to_user_id=coordinator.id, assigned_at=_at(today - timedelta(days=6), 19),
+            closed_at=_at(today - timedelta(days=5), 20), closed_by_user_id=coordinator.id,
+        ),
+    ]  # fmt: skip
+    load.session.add_all(requests)
+    load.session.flush()
 
 
 # Derived flags, by the domain's rules.

@@ -24,9 +24,7 @@ WORKSPACE_LINKS = (
     WorkspaceLink("schedule", "/schedule", "Sessions", (Role.coordinator,)),
     WorkspaceLink("tally", "/tally", "Monthly tally", (Role.coordinator,)),
     WorkspaceLink("reports", "/reports", "Reports", (Role.coordinator, Role.report_viewer)),
-    WorkspaceLink(
-        "directory", "/directory-admin", "Directory", (Role.resource_editor, Role.coordinator)
-    ),
+    WorkspaceLink("curation", "/curation", "Directory", (Role.resource_editor, Role.coordinator)),
     WorkspaceLink("users", "/admin/users", "Users", (Role.admin,)),
     WorkspaceLink("api_clients", "/admin/api-clients", "API clients", (Role.admin,)),
     WorkspaceLink("mail", "/admin/mail", "Mail queue", (Role.admin,)),

@@ -38,6 +38,10 @@ class AuditAction(StrEnum):
     # Program sessions; attendance is `attendance.<status>` on the supporter
     program_session_create = "program_session.create"
     program_session_cancel = "program_session.cancel"
+    # Debrief requests: who needed a debrief is confidential, so reading the list is audited
+    debrief_request_list = "debrief_request.list"
+    debrief_request_assign = "debrief_request.assign"
+    debrief_request_close = "debrief_request.close"
     # API clients
     api_client_create = "api_client.create"
     api_client_scopes_change = "api_client.scopes.change"

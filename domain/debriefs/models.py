@@ -1,12 +1,17 @@
-"""A supporter's request for a debrief with a trainer: no free text, only when."""
+"""A supporter's request for a debrief with a trainer: no free text, only when, who will reach
+out, and who closed it."""
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
 from domain.columns import code_column, timestamp_column, utcnow
+from domain.schemas import InputSchema
+from domain.types import RowId
 
 
 class DebriefUrgency(StrEnum):
@@ -17,6 +22,11 @@ class DebriefUrgency(StrEnum):
 class DebriefStatus(StrEnum):
     open = "open"
     done = "done"
+
+
+def _user_column() -> sa.Column[int]:
+    """A coordinator named on the request; the request outlives their account."""
+    return sa.Column(sa.ForeignKey("app_user.id", ondelete="SET NULL"), index=True, nullable=True)
 
 
 class DebriefRequest(SQLModel, table=True):
@@ -34,3 +44,31 @@ class DebriefRequest(SQLModel, table=True):
     )
     requested_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
     closed_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    # The trainer (a coordinator) who will reach out; reassigned freely while the request is open.
+    assigned_to_user_id: int | None = Field(default=None, sa_column=_user_column())
+    assigned_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    closed_by_user_id: int | None = Field(default=None, sa_column=_user_column())
+
+
+class DebriefRequestUpdate(InputSchema):
+    """What a coordinator changes: the trainer, and `done` once the debrief happened. A request
+    never goes back to open: the supporter asks again instead."""
+
+    assigned_to_user_id: RowId | None = None
+    status: Literal[DebriefStatus.done] | None = None
+
+
+class DebriefRequestPublic(BaseModel):
+    """A request as the inbox and the API show it: who asked is a name, never more."""
+
+    id: int
+    supporter_id: int
+    supporter_name: str
+    urgency: DebriefUrgency
+    status: DebriefStatus
+    requested_at: datetime
+    assigned_to_user_id: int | None
+    assigned_to_name: str | None
+    assigned_at: datetime | None
+    closed_at: datetime | None
+    closed_by_user_id: int | None

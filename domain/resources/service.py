@@ -50,10 +50,22 @@ def months_before(day: date, months: int) -> date:
     return date(year, month_index + 1, min(day.day, last_day))
 
 
+def review_cutoff(today: date | None = None) -> date:
+    """An entry last reviewed on this day or before is due for review."""
+    return months_before(today or utcnow().date(), REVIEW_INTERVAL_MONTHS)
+
+
 def is_due_for_review(resource: Resource, today: date | None = None) -> bool:
     """Never reviewed, or last reviewed 12 months ago or more."""
-    cutoff = months_before(today or utcnow().date(), REVIEW_INTERVAL_MONTHS)
-    return resource.last_reviewed_on is None or resource.last_reviewed_on <= cutoff
+    return resource.last_reviewed_on is None or resource.last_reviewed_on <= review_cutoff(today)
+
+
+def due_for_review_clause(today: date | None = None) -> Any:
+    """`is_due_for_review` as a WHERE clause, for lists and counts."""
+    return or_(
+        col(Resource.last_reviewed_on).is_(None),
+        col(Resource.last_reviewed_on) <= review_cutoff(today),
+    )
 
 
 def to_public(resource: Resource) -> ResourcePublic:

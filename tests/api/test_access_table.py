@@ -31,6 +31,8 @@ from domain.api_clients.models import ApiClientCreate
 from domain.api_clients.service import create_api_client
 from domain.auth.service import TokenIssuer
 from domain.codes import ApiScope, Role
+from domain.debriefs.models import DebriefUrgency
+from domain.debriefs.service import request_debrief
 from domain.encounters.service import log_encounter
 from domain.professions.models import Profession
 from domain.supporters.models import Supporter
@@ -111,6 +113,8 @@ TABLE: dict[str, str] = {
     "PATCH /resources/{resource_id}":                  "- x + x + x x | x x x x x x + x x",
     "DELETE /resources/{resource_id}":                 "- x 0 x 0 x x | x x x x x x 0 x x",
     "GET /directory":                                  "+ + + + + + + | + + + + + + + + +",
+    "GET /debrief-requests":                           "- x + x x x x | x x x x x x x x x",
+    "PATCH /debrief-requests/{request_id}":            "- x + x x x x | x x x x x x x x x",
     "GET /reports/encounters":                         "- x + x x + x | x x x x x x x + x",
     "GET /audit-events":                               "- + x x x x x | x x x x x x x x +",
     "GET /settings":                                   "- + x x x x x | x x x x x x x x x",
@@ -165,6 +169,14 @@ class World:
         logged = log_encounter(session=self.db, actor=actor, data=encounter_data())
         assert logged.encounter.id is not None
         return logged.encounter.id
+
+    def debrief_request_id(self) -> int:
+        """An open request of another supporter."""
+        supporter = make_supporter(self.db)
+        actor = supporter_actor(self.db, supporter)
+        request = request_debrief(session=self.db, actor=actor, urgency=DebriefUrgency.today)
+        assert request.id is not None
+        return request.id
 
     def api_client_id(self) -> int:
         client, _ = create_api_client(
@@ -294,6 +306,10 @@ REQUESTS: dict[str, Callable[[World], Request]] = {
         f"/resources/{make_resource(w.db, published=False).id}"
     ),
     "GET /directory": fixed("/directory"),
+    "GET /debrief-requests": fixed("/debrief-requests"),
+    "PATCH /debrief-requests/{request_id}": lambda w: Request(
+        f"/debrief-requests/{w.debrief_request_id()}", {"status": "done"}
+    ),
     "GET /reports/encounters": lambda _: Request("/reports/encounters", params=report_params()),
     "GET /audit-events": fixed("/audit-events"),
     "GET /settings": fixed("/settings"),

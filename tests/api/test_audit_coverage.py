@@ -22,6 +22,8 @@ from domain.audit.actions import is_known_action
 from domain.auth.service import TokenIssuer
 from domain.codes import ApiScope, ResourceCategory, Role, SessionKind
 from domain.columns import utcnow
+from domain.debriefs.models import DebriefUrgency
+from domain.debriefs.service import request_debrief
 from domain.encounters.models import Encounter
 from domain.encounters.service import log_encounter
 from domain.program_settings.models import SETTINGS_ROW_ID
@@ -499,6 +501,50 @@ def api_client_lists_encounters(w: World) -> Step:
     return Step(w.api_client(*ApiScope), "GET", "/encounters", 403, refusal("GET", "/encounters"))
 
 
+def a_debrief_request(w: World) -> int:
+    _, supporter = w.supporter()
+    actor = supporter_actor(w.db, supporter)
+    request = request_debrief(session=w.db, actor=actor, urgency=DebriefUrgency.today)
+    assert request.id is not None
+    return request.id
+
+
+def coordinator_lists_debrief_requests(w: World) -> Step:
+    a_debrief_request(w)
+    event = Event("debrief_request.list", "debrief_request", None)
+    return Step(w.coordinator(), "GET", "/debrief-requests", 200, event)
+
+
+def coordinator_assigns_a_debrief_request(w: World) -> Step:
+    request_id = a_debrief_request(w)
+    trainer = make_user(w.db, roles=(Role.coordinator,))
+    return Step(
+        w.as_user(trainer),
+        "PATCH",
+        f"/debrief-requests/{request_id}",
+        200,
+        Event("debrief_request.assign", "debrief_request", request_id),
+        {"assigned_to_user_id": trainer.id},
+    )
+
+
+def coordinator_closes_a_debrief_request(w: World) -> Step:
+    request_id = a_debrief_request(w)
+    return Step(
+        w.coordinator(),
+        "PATCH",
+        f"/debrief-requests/{request_id}",
+        200,
+        Event("debrief_request.close", "debrief_request", request_id),
+        {"status": "done"},
+    )
+
+
+def api_client_lists_debrief_requests(w: World) -> Step:
+    path = "/debrief-requests"
+    return Step(w.api_client(*ApiScope), "GET", path, 403, refusal("GET", path))
+
+
 def api_client_changes_settings(w: World) -> Step:
     return Step(
         w.api_client(*ApiScope),
@@ -548,7 +594,10 @@ ROWS: list[Row] = [
     admin_lists_users, admin_reads_a_user, person_reads_own_user,
     api_client_without_roster_scope_lists_supporters,
     api_client_without_reports_scope_reads_a_report, api_client_lists_encounters,
-    api_client_changes_settings, report_viewer_lists_supporters, supporter_changes_own_status,
+    api_client_changes_settings, report_viewer_lists_supporters,
+    coordinator_lists_debrief_requests, coordinator_assigns_a_debrief_request,
+    coordinator_closes_a_debrief_request, api_client_lists_debrief_requests,
+    supporter_changes_own_status,
     no_token, a_forged_token,
 ]  # fmt: skip
 

@@ -383,6 +383,7 @@ UNKNOWN_ID_CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET /resources/{resource_id}", "resource_editor", None),
     ("PATCH /resources/{resource_id}", "resource_editor", {"title": "Nothing"}),
     ("DELETE /resources/{resource_id}", "resource_editor", None),
+    ("PATCH /debrief-requests/{request_id}", "coordinator", {"status": "done"}),
 ]
 
 

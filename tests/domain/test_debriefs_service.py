@@ -8,23 +8,37 @@ import pytest
 from sqlmodel import Session, func, select
 
 from domain.actors import Actor
-from domain.codes import Role
+from domain.codes import ApiScope, Role
 from domain.columns import utcnow
 from domain.debriefs.models import DebriefRequest, DebriefStatus, DebriefUrgency
 from domain.debriefs.service import (
+    DONE_SHOWN_FOR,
+    DebriefCounts,
+    DebriefState,
+    DebriefStateKind,
+    assign_debrief_request,
+    close_debrief_request,
+    count_open_requests,
+    debrief_state_for_supporter,
     has_open_request,
+    list_debrief_requests,
     list_open_requests,
     open_request_of,
     request_debrief,
     should_prompt_debrief,
 )
 from domain.encounters.service import log_encounter
-from domain.errors import RuleViolation
+from domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from domain.pagination import PageRequest
 from domain.supporters.models import Supporter
+from domain.users.models import User
 from tests.factories import (
     COORDINATOR,
     actor_of,
+    audit_actions,
     encounter_data,
+    events_after,
+    last_event_id,
     make_supporter,
     make_user,
     supporter_actor,
@@ -181,3 +195,262 @@ def test_an_open_request_silences_the_prompt(
     log(db, supporter, supporter_needs_debrief=True)
     request_debrief(session=db, actor=actor, urgency=DebriefUrgency.today)
     assert not should_prompt_debrief(db, supporter)
+
+
+# Answering: assign a trainer, mark done (coordinators only).
+
+
+def coordinator_user(db: Session, **overrides: object) -> User:
+    return make_user(db, roles=(Role.coordinator,), **overrides)
+
+
+def asked(db: Session) -> DebriefRequest:
+    supporter = make_supporter(db)
+    return request_debrief(
+        session=db, actor=supporter_actor(db, supporter), urgency=DebriefUrgency.today
+    )
+
+
+def request_id_of(request: DebriefRequest) -> int:
+    assert request.id is not None
+    return request.id
+
+
+def test_a_coordinator_assigns_a_trainer_and_it_is_audited(db: Session) -> None:
+    me, trainer = coordinator_user(db), coordinator_user(db, display_name="Tara Trainer")
+    request = asked(db)
+    assert trainer.id is not None
+    assigned = assign_debrief_request(
+        session=db,
+        actor=actor_of(me),
+        request_id=request_id_of(request),
+        trainer_user_id=trainer.id,
+    )
+    assert assigned.assigned_to_user_id == trainer.id
+    assert assigned.assigned_at is not None
+    assert assigned.status == DebriefStatus.open
+    assert audit_actions(db, object_type="debrief_request", object_id=request.id) == [
+        "debrief_request.assign"
+    ]
+
+
+def test_reassigning_an_open_request_is_allowed(db: Session) -> None:
+    me, other = coordinator_user(db), coordinator_user(db)
+    request = asked(db)
+    for trainer in (me, other, me):
+        assert trainer.id is not None
+        assign_debrief_request(
+            session=db, actor=actor_of(me), request_id=request_id_of(request),
+            trainer_user_id=trainer.id,
+        )  # fmt: skip
+    db.refresh(request)
+    assert request.assigned_to_user_id == me.id
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["supporter", "admin", "report_viewer", "resource_editor", "inactive coordinator", "nobody"],
+)
+def test_the_trainer_must_be_an_active_coordinator(db: Session, who: str) -> None:
+    if who == "nobody":
+        trainer_id = 999_999
+    elif who == "inactive coordinator":
+        trainer_id = coordinator_user(db, active=False).id or 0
+    else:
+        trainer_id = make_user(db, roles=(Role(who),)).id or 0
+    request = asked(db)
+    with pytest.raises(InvalidInput) as refused:
+        assign_debrief_request(
+            session=db, actor=actor_of(coordinator_user(db)), request_id=request_id_of(request),
+            trainer_user_id=trainer_id,
+        )  # fmt: skip
+    assert refused.value.field == "assigned_to_user_id"
+    db.refresh(request)
+    assert request.assigned_to_user_id is None
+
+
+def test_closing_marks_done_and_closing_again_changes_nothing(db: Session) -> None:
+    first, second = coordinator_user(db), coordinator_user(db)
+    request = asked(db)
+    closed = close_debrief_request(
+        session=db, actor=actor_of(first), request_id=request_id_of(request)
+    )
+    assert closed.status == DebriefStatus.done
+    assert closed.closed_by_user_id == first.id
+    closed_at = closed.closed_at
+    assert closed_at is not None
+    again = close_debrief_request(
+        session=db, actor=actor_of(second), request_id=request_id_of(request)
+    )
+    assert again.status == DebriefStatus.done
+    assert again.closed_by_user_id == first.id
+    assert again.closed_at == closed_at
+    assert audit_actions(db, object_type="debrief_request", object_id=request.id) == [
+        "debrief_request.close"
+    ]
+
+
+def test_a_done_request_cannot_be_assigned_again(db: Session) -> None:
+    me = coordinator_user(db)
+    request = asked(db)
+    close_debrief_request(session=db, actor=actor_of(me), request_id=request_id_of(request))
+    assert me.id is not None
+    with pytest.raises(RuleViolation, match="done already"):
+        assign_debrief_request(
+            session=db, actor=actor_of(me), request_id=request_id_of(request),
+            trainer_user_id=me.id,
+        )  # fmt: skip
+    db.refresh(request)
+    assert request.status == DebriefStatus.done
+    assert request.assigned_to_user_id is None
+
+
+def test_an_unknown_request_is_not_found(db: Session) -> None:
+    me = coordinator_user(db)
+    with pytest.raises(NotFound):
+        close_debrief_request(session=db, actor=actor_of(me), request_id=999_999)
+
+
+REFUSED = {
+    "supporter": (Role.supporter,),
+    "admin": (Role.admin,),
+    "report viewer": (Role.report_viewer,),
+    "resource editor": (Role.resource_editor,),
+    "no role": (),
+}
+
+
+@pytest.mark.parametrize("roles", REFUSED.values(), ids=REFUSED.keys())
+def test_only_coordinators_see_or_answer_requests(db: Session, roles: tuple[Role, ...]) -> None:
+    someone = actor_of(make_user(db, roles=roles))
+    request = asked(db)
+    trainer = coordinator_user(db)
+    assert trainer.id is not None
+    with pytest.raises(PermissionDenied):
+        list_debrief_requests(session=db, actor=someone, status=None, page=PageRequest())
+    with pytest.raises(PermissionDenied):
+        assign_debrief_request(
+            session=db, actor=someone, request_id=request_id_of(request),
+            trainer_user_id=trainer.id,
+        )  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        close_debrief_request(session=db, actor=someone, request_id=request_id_of(request))
+    with pytest.raises(PermissionDenied):
+        count_open_requests(session=db, actor=someone)
+    db.refresh(request)
+    assert request.status == DebriefStatus.open
+
+
+def test_api_clients_never_see_requests_whatever_their_scopes(db: Session) -> None:
+    every_scope = Actor.for_api_client(1, frozenset(scope.value for scope in ApiScope))
+    with pytest.raises(PermissionDenied):
+        list_debrief_requests(session=db, actor=every_scope, status=None, page=PageRequest())
+
+
+def test_the_list_names_who_asked_and_the_trainer_and_is_audited(db: Session) -> None:
+    me = coordinator_user(db, display_name="Casey Coordinator")
+    asker = make_supporter(db, user=make_user(db, roles=(Role.supporter,), display_name="Sam Lee"))
+    request = request_debrief(
+        session=db, actor=supporter_actor(db, asker), urgency=DebriefUrgency.this_week
+    )
+    assert me.id is not None
+    assign_debrief_request(
+        session=db, actor=actor_of(me), request_id=request_id_of(request), trainer_user_id=me.id
+    )
+    before = last_event_id(db)
+    listed = list_debrief_requests(
+        session=db, actor=actor_of(me), status=DebriefStatus.open, page=PageRequest()
+    )
+    assert [(row.supporter_name, row.assigned_to_name) for row in listed.items] == [
+        ("Sam Lee", "Casey Coordinator")
+    ]
+    assert [event[0] for event in events_after(db, before)] == ["debrief_request.list"]
+
+
+def test_open_requests_come_oldest_first_and_done_ones_newest_first_by_pages(
+    db: Session,
+) -> None:
+    me = actor_of(coordinator_user(db))
+    opened = [asked(db) for _ in range(3)]
+    done = [asked(db) for _ in range(3)]
+    for request in done:
+        close_debrief_request(session=db, actor=me, request_id=request_id_of(request))
+    first = list_debrief_requests(
+        session=db, actor=me, status=DebriefStatus.open, page=PageRequest(limit=2)
+    )
+    assert [row.id for row in first.items] == [r.id for r in opened[:2]]
+    rest = list_debrief_requests(
+        session=db, actor=me, status=DebriefStatus.open,
+        page=PageRequest(limit=2, after_id=first.next_after_id),
+    )  # fmt: skip
+    assert [row.id for row in rest.items] == [opened[2].id]
+    assert rest.next_after_id is None
+    newest = list_debrief_requests(
+        session=db, actor=me, status=DebriefStatus.done, page=PageRequest(limit=2)
+    )
+    assert [row.id for row in newest.items] == [done[2].id, done[1].id]
+    assert count_open_requests(session=db, actor=me).open == 3
+
+
+def test_counts_tell_the_unassigned_apart(db: Session) -> None:
+    me = coordinator_user(db)
+    assert me.id is not None
+    first, _second = asked(db), asked(db)
+    assign_debrief_request(
+        session=db, actor=actor_of(me), request_id=request_id_of(first), trainer_user_id=me.id
+    )
+    assert count_open_requests(session=db, actor=actor_of(me)) == DebriefCounts(
+        open=2, unassigned=1
+    )
+
+
+# What the supporter's home says.
+
+
+def test_the_done_state_lasts_14_days() -> None:
+    assert timedelta(days=14) == DONE_SHOWN_FOR
+
+
+def test_the_supporters_state_follows_their_latest_request(
+    db: Session, supporter: Supporter, actor: Actor
+) -> None:
+    me = coordinator_user(db, display_name="Tara Trainer")
+    assert me.id is not None
+    assert debrief_state_for_supporter(db, supporter) is None
+    request = request_debrief(session=db, actor=actor, urgency=DebriefUrgency.today)
+    waiting = debrief_state_for_supporter(db, supporter)
+    assert waiting == DebriefState(DebriefStateKind.waiting)
+    assign_debrief_request(
+        session=db, actor=actor_of(me), request_id=request_id_of(request), trainer_user_id=me.id
+    )
+    assigned = debrief_state_for_supporter(db, supporter)
+    assert assigned is not None
+    assert assigned.kind == DebriefStateKind.assigned
+    assert assigned.sentence == "Tara Trainer will contact you."
+    close_debrief_request(session=db, actor=actor_of(me), request_id=request_id_of(request))
+    done = debrief_state_for_supporter(db, supporter)
+    assert done == DebriefState(DebriefStateKind.done)
+    request_debrief(session=db, actor=actor, urgency=DebriefUrgency.this_week)
+    assert debrief_state_for_supporter(db, supporter) == DebriefState(DebriefStateKind.waiting)
+
+
+def test_done_shows_until_14_days_after_closing_then_nothing(
+    db: Session, supporter: Supporter, actor: Actor
+) -> None:
+    request = request_debrief(session=db, actor=actor, urgency=DebriefUrgency.today)
+    close_debrief_request(
+        session=db, actor=actor_of(coordinator_user(db)), request_id=request_id_of(request)
+    )
+    db.refresh(request)
+    assert request.closed_at is not None
+    just_before = request.closed_at + timedelta(days=14) - timedelta(seconds=1)
+    at_14_days = request.closed_at + timedelta(days=14)
+    state = debrief_state_for_supporter(db, supporter, now=just_before)
+    assert state is not None
+    assert state.kind == DebriefStateKind.done
+    assert debrief_state_for_supporter(db, supporter, now=at_14_days) is None
+
+
+def test_another_supporters_request_is_not_mine(db: Session, supporter: Supporter) -> None:
+    asked(db)
+    assert debrief_state_for_supporter(db, supporter) is None

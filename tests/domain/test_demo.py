@@ -20,6 +20,8 @@ from domain.codes import (
     SupporterStatus,
 )
 from domain.columns import utc_today, utcnow
+from domain.debriefs.models import DebriefRequest, DebriefStatus
+from domain.debriefs.service import DebriefStateKind, debrief_state_for_supporter
 from domain.demo import DEMO_DOMAIN, DemoSummary, load_demo_program
 from domain.encounters.models import Encounter
 from domain.encounters.service import is_interprofessional, log_encounter
@@ -254,3 +256,19 @@ def fingerprint(db: Session) -> tuple[list[tuple[Any, ...]], ...]:
         for held, row in db.exec(select(ProgramSession, Attendance).join(Attendance))
     ]
     return sorted(roster), sorted(logged), sorted(attendance)
+
+
+def test_the_inbox_holds_debrief_requests(db: Session, demo: DemoSummary) -> None:
+    requests = list(db.exec(select(DebriefRequest)))
+    still_open = [r for r in requests if r.status == DebriefStatus.open]
+    assert len(still_open) == 3
+    assert any(r.assigned_to_user_id is None for r in still_open)
+    assert any(r.assigned_to_user_id is not None for r in still_open)
+    assert any(r.status == DebriefStatus.done for r in requests)
+    supporter_login = next(login for login in demo.logins if login.role == "supporter")
+    user = find_user_by_email(db, supporter_login.email)
+    assert user is not None
+    profile = db.exec(select(Supporter).where(Supporter.user_id == user.id)).one()
+    state = debrief_state_for_supporter(db, profile)
+    assert state is not None
+    assert state.kind == DebriefStateKind.assigned

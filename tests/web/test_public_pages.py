@@ -67,12 +67,15 @@ def test_home_signed_out_offers_sign_in_and_crisis_help(client: TestClient, pers
     assert "cache-control" not in page.headers
 
 
-def test_home_of_a_signed_in_member_lists_what_they_may_use(
-    client: TestClient, as_member: Browser
+def test_home_of_a_signed_in_person_without_a_role_says_so(
+    client: TestClient, db: Session, sign_in: Callable[..., Browser]
 ) -> None:
+    sign_in(make_user(db, display_name="Morgan Nobody"))
     page = client.get("/")
     assert page.status_code == 200
-    assert "Welcome, Morgan Viewer" in page.text
+    assert "Hello, Morgan" in page.text
+    assert "no role in the program yet" in page.text
+    assert "Welcome" not in page.text
     assert 'href="/guide"' in page.text
     assert 'href="/resources"' in page.text
     assert 'href="/log"' not in page.text

@@ -44,6 +44,7 @@ from web.session import unmask_token
 
 SIGNED_IN_PAGES = [
     "/",
+    "/supporter",
     "/guide",
     "/log",
     "/month",
@@ -56,6 +57,7 @@ SIGNED_IN_PAGES = [
     "/crisis",
 ]
 SUPPORTER_ONLY = [
+    "/supporter",
     "/log",
     "/month",
     "/encounters",
@@ -64,7 +66,8 @@ SUPPORTER_ONLY = [
     "/sessions",
     "/debrief",
 ]
-FOR_EVERYONE_SIGNED_IN = ["/", "/guide", "/resources", "/crisis"]
+# `/` is the home of each role (tests/web/test_homes.py).
+FOR_EVERYONE_SIGNED_IN = ["/guide", "/resources", "/crisis"]
 NEEDS_SIGN_IN = [path for path in SIGNED_IN_PAGES if path not in ("/", "/crisis")]
 
 
@@ -796,7 +799,7 @@ def test_home_says_a_debrief_was_asked_for(
     client.post("/debrief", data=as_supporter.form(urgency="this_week"))
     page = client.get("/").text
     assert "Would you like a debrief?" not in page
-    assert "You asked for a debrief; it is with the program's trainers." in page
+    assert "Your debrief request is waiting for a trainer." in page
 
 
 def test_a_supporter_pauses_and_resumes_new_requests_from_home(

@@ -22,7 +22,7 @@ from domain.web_sessions.service import (
 )
 from web.forms import FormValues, domain_error_messages, parse_form
 from web.pages.common import page, redirect_after_post
-from web.pages.supporter import supporter_home
+from web.pages.home import home_page
 from web.session import (
     SIGN_IN_CHECK_FIELD,
     CheckedVisitor,
@@ -42,9 +42,10 @@ SIGN_IN_FAILED = "That email and password do not match an active account."
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, visitor: MaybeVisitor) -> HTMLResponse:
+def home(request: Request, session: SessionDep, visitor: MaybeVisitor) -> Response:
+    """Signed in: the home of the person's role (web/pages/home.py); else the front page."""
     if visitor is not None:
-        return supporter_home(request, session, visitor)
+        return home_page(request, session, visitor)
     return page(
         request,
         session,

@@ -28,7 +28,12 @@ from domain.codes import (
 )
 from domain.columns import utcnow
 from domain.debriefs.models import DebriefUrgency
-from domain.debriefs.service import has_open_request, request_debrief, should_prompt_debrief
+from domain.debriefs.service import (
+    debrief_state_for_supporter,
+    has_open_request,
+    request_debrief,
+    should_prompt_debrief,
+)
 from domain.encounters.models import Encounter, EncounterCreate, EncounterPublic, EncounterUpdate
 from domain.encounters.service import (
     EncounterFilters,
@@ -123,9 +128,19 @@ def supporter_home(request: Request, session: Session, visitor: Visitor) -> HTML
         request, session, visitor, "home_supporter.html", active="home",
         next_session=upcoming[0] if upcoming else None,
         debrief_prompt=should_prompt_debrief(session, supporter),
-        debrief_requested=has_open_request(session, visitor.actor),
+        debrief_state=debrief_state_for_supporter(session, supporter),
         **month_summary(session, visitor, supporter),
     )  # fmt: skip
+
+
+@router.get("/supporter", response_class=HTMLResponse)
+def supporter_home_page(
+    request: Request, session: SessionDep, visitor: SignedInVisitor
+) -> HTMLResponse:
+    """The supporter home at its own address: for people whose `/` is another role's home
+    (a coordinator who supports too)."""
+    require_supporter(visitor)
+    return supporter_home(request, session, visitor)
 
 
 @router.post("/availability", response_class=HTMLResponse)

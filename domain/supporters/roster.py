@@ -138,8 +138,8 @@ def roster_query(session: Session, *, today: date, now: datetime) -> Any:
         )
         .join(ProgramSession, col(ProgramSession.id) == col(Attendance.session_id))
         .where(
-            Attendance.status == AttendanceStatus.attended,
-            ProgramSession.kind == SessionKind.monthly_session,
+            col(Attendance.status) == AttendanceStatus.attended,
+            col(ProgramSession.kind) == SessionKind.monthly_session,
             col(ProgramSession.starts_at) <= now,
         )
         .group_by(col(Attendance.supporter_id))
@@ -148,7 +148,7 @@ def roster_query(session: Session, *, today: date, now: datetime) -> Any:
     missed = (
         select(func.count(col(ProgramSession.id)))
         .where(
-            ProgramSession.kind == SessionKind.monthly_session,
+            col(ProgramSession.kind) == SessionKind.monthly_session,
             col(ProgramSession.starts_at) <= now,
             col(ProgramSession.starts_at) >= _trained_start(session),
             sa.or_(

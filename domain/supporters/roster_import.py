@@ -52,7 +52,12 @@ MAX_BYTES = 256 * 1024
 MAX_ROWS = 1000
 FILE_FIELD = "file"
 COLUMNS = ("email", "name", "profession", "org_unit")
-COLUMN_TITLES = {"email": "email", "name": "name", "profession": "profession", "org_unit": "org unit"}
+COLUMN_TITLES = {
+    "email": "email",
+    "name": "name",
+    "profession": "profession",
+    "org_unit": "org unit",
+}
 HEADER_NAMES = {
     "email": "email",
     "e-mail": "email",
@@ -147,7 +152,10 @@ def parse_roster_text(text: str) -> list[RosterLine]:
         )
     lines = []
     for line, row in data:
-        cells = {name: row[index].strip() if index < len(row) else "" for name, index in positions.items()}
+        cells = {
+            name: row[index].strip() if index < len(row) else ""
+            for name, index in positions.items()
+        }
         count_error = None
         if len(row) != len(header):
             count_error = f"This row has {len(row)} cells; the header row has {len(header)}."
@@ -293,7 +301,11 @@ def roster_lookups(session: Session, emails: Sequence[str]) -> RosterLookups:
         professions[" ".join(profession.name.lower().split())] = profession.code
     paths = unit_paths(list(session.exec(select(OrgUnit))))
     wanted = sorted({email.lower() for email in emails if email})
-    existing = set(session.exec(select(User.email).where(col(User.email).in_(wanted)))) if wanted else set()
+    existing = (
+        set(session.exec(select(User.email).where(col(User.email).in_(wanted))))
+        if wanted
+        else set()
+    )
     return RosterLookups(
         professions=professions,
         units=tuple(UnitChoice(id=unit_id, path=path) for unit_id, path in paths.items()),

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from domain.codes import Role, SupporterStatus
 from domain.errors import InvalidInput, PermissionDenied
 from domain.org_units.models import OrgUnit
+from domain.supporters import roster_import
 from domain.supporters.models import Supporter
 from domain.supporters.roster_import import (
     MAX_BYTES,
@@ -123,7 +124,8 @@ def test_units_match_by_path_or_its_last_parts_and_an_ambiguous_name_is_refused(
     assert resolve_unit("Nursing / Cardiology", LOOKUPS.units)[1] is not None  # not a suffix
     unit, message = resolve_unit("Cardiology", LOOKUPS.units)
     assert unit is None
-    assert message is not None and "matches 2 units" in message
+    assert message is not None
+    assert "matches 2 units" in message
     assert resolve_unit("Oncology", LOOKUPS.units) == (None, 'There is no org unit "Oncology".')
     assert resolve_unit("", LOOKUPS.units) == (None, None)
 
@@ -143,16 +145,16 @@ def test_each_bad_row_is_named_with_its_reasons_and_good_rows_have_none() -> Non
         "ha@h.org,,nurse,\n"  # 12 no name
         "ix@h.org,+Ix,-nurse,@Unit\n"  # 13 three formula cells
     )
-    assert errors[2] == [] and errors[3] == []
+    assert errors[2] == []
+    assert errors[3] == []
     assert errors[4] == ["The email dup@h.org is on line 5 too: keep one row for it."]
     assert errors[5] == ["The email DUP@h.org is on line 4 too: keep one row for it."]
     assert errors[6] == ["A user with the email taken@h.org exists already."]
     assert errors[7] == ['"astronaut" is not a profession of the program.']
-    assert errors[8] == [
-        "The name starts with '=' like a spreadsheet formula; remove it."
-    ]
+    assert errors[8] == ["The name starts with '=' like a spreadsheet formula; remove it."]
     assert "matches 2 units" in errors[9][0]
-    assert errors[10] and "email is not valid" in errors[10][0]
+    assert errors[10]
+    assert "email is not valid" in errors[10][0]
     assert errors[11][0] == "The email starts with '@' like a spreadsheet formula; remove it."
     assert errors[12] == ["The name is missing."]
     assert len(errors[13]) >= 3
@@ -178,7 +180,7 @@ def test_preview_writes_nothing_and_apply_invites_the_good_rows(db: Session) -> 
         "already@hospital.example.org,Already There,nurse,\n"
         "bad@hospital.example.org,Bad Profession,astronaut,\n"
         "amb@hospital.example.org,Ambiguous,nurse,Cardiology\n"
-        "evil@hospital.example.org,=HYPERLINK(\"http://x\"),nurse,\n"
+        'evil@hospital.example.org,=HYPERLINK("http://x"),nurse,\n'
     )
     preview = preview_roster_import(session=db, actor=COORDINATOR, text=text)
     assert [row.line for row in preview.good_rows] == [2, 3]
@@ -198,35 +200,42 @@ def test_preview_writes_nothing_and_apply_invites_the_good_rows(db: Session) -> 
     }
     assert made == {
         "new.one@hospital.example.org": (
-            "nurse", units["med_cardiology"].id, SupporterStatus.candidate, frozenset({Role.supporter})
+            "nurse",
+            units["med_cardiology"].id,
+            SupporterStatus.candidate,
+            frozenset({Role.supporter}),
         ),
         "new.two@hospital.example.org": (
-            "pharmacist", units["psychiatry"].id, SupporterStatus.candidate, frozenset({Role.supporter})
+            "pharmacist",
+            units["psychiatry"].id,
+            SupporterStatus.candidate,
+            frozenset({Role.supporter}),
         ),
     }
     assert all(item.invitation.link for item in result.imported)
 
 
-def test_a_row_that_fails_at_apply_time_is_reported_and_the_others_stay(db: Session) -> None:
+def test_a_row_that_fails_at_apply_time_is_reported_and_the_others_stay(
+    db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = HEADER + "late@hospital.example.org,Late,nurse,\nok@hospital.example.org,Ok,nurse,\n"
     preview = preview_roster_import(session=db, actor=COORDINATOR, text=text)
     assert len(preview.good_rows) == 2
     # Someone takes the first email between the check and the insert: the unique email decides.
     make_user(db, email="late@hospital.example.org")
-    from domain.supporters import roster_import
-
-    original = roster_import.roster_lookups
-    roster_import.roster_lookups = lambda session, emails: original(session, [])  # type: ignore[assignment]
-    try:
-        result = import_roster(session=db, actor=COORDINATOR, text=text)
-    finally:
-        roster_import.roster_lookups = original  # type: ignore[assignment]
+    # The check does not see it (as when it commits between check and insert).
+    blind = roster_import.roster_lookups
+    monkeypatch.setattr(
+        roster_import, "roster_lookups", lambda session, _emails: blind(session, [])
+    )
+    result = import_roster(session=db, actor=COORDINATOR, text=text)
     assert [(f.row.line, f.message) for f in result.failed] == [
         (2, "A user with the email late@hospital.example.org exists already.")
     ]
     assert [item.row.line for item in result.imported] == [3]
     late = db.exec(select(User).where(User.email == "late@hospital.example.org")).all()
-    assert len(late) == 1 and late[0].display_name != "Late"
+    assert len(late) == 1
+    assert late[0].display_name != "Late"
 
 
 @pytest.mark.parametrize("actor", [ADMIN, SUPPORTER, REPORT_VIEWER])

@@ -159,9 +159,7 @@ def invite_submit(
                 request, session, visitor, "roster_invited.html", active="roster",
                 invitation=invitation, supporter_id=supporter_id,
             )  # fmt: skip
-    return invite_page(
-        request, session, visitor, values=values, errors=errors, status_code=422
-    )
+    return invite_page(request, session, visitor, values=values, errors=errors, status_code=422)
 
 
 def form_values(values: dict[str, str]) -> dict[str, Any]:
@@ -171,8 +169,10 @@ def form_values(values: dict[str, str]) -> dict[str, Any]:
     for name, value in values.items():
         if name in ("org_unit_id", "trained_on") and value == "":
             shaped[name] = None
-        elif name in ("org_unit_id", "max_encounters_per_month") and value.isascii() and (
-            value.isdigit() and len(value) < 10
+        elif (
+            name in ("org_unit_id", "max_encounters_per_month")
+            and value.isascii()
+            and (value.isdigit() and len(value) < 10)
         ):
             shaped[name] = int(value)
         elif value != "":

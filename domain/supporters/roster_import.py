@@ -18,7 +18,8 @@ A row is refused (and named by its line, with every reason) when:
 Rows never depend on each other: a bad row never blocks the good ones, and applying runs each
 row in a savepoint of its own (`invite_supporter`), so a row that fails then (an email taken in
 the meantime) is reported and the others stay. Nothing is stored between preview and apply:
-the page carries the text, and applying checks it again from the start.
+the page carries the text, and applying checks it again from the start. Rows are applied in
+email order, so imports running at once wait for each other without a deadlock.
 
 Parsing and checking are pure functions (`decode_roster_file`, `parse_roster_text`,
 `check_rows`); `preview_roster_import` and `import_roster` read what they need and write.
@@ -357,7 +358,9 @@ def import_roster(*, session: Session, actor: Actor, text: str) -> RosterImport:
     preview = preview_roster_import(session=session, actor=actor, text=text)
     imported: list[ImportedRow] = []
     failed: list[FailedRow] = []
-    for row in preview.good_rows:
+    # In email order: two imports at once then wait for each other's emails in the same
+    # order, never in a cycle (PostgreSQL would end one of them as a deadlock).
+    for row in sorted(preview.good_rows, key=lambda good: good.invite.email if good.invite else ""):
         assert row.invite is not None
         try:
             invitation = invite_supporter(session=session, actor=actor, data=row.invite)
@@ -368,4 +371,8 @@ def import_roster(*, session: Session, actor: Actor, text: str) -> RosterImport:
     record_audit_event(
         session=session, actor=actor, action=AuditAction.supporter_import, object_type="supporter"
     )
-    return RosterImport(imported=imported, failed=failed, skipped=preview.bad_rows)
+    return RosterImport(
+        imported=sorted(imported, key=lambda item: item.row.line),
+        failed=sorted(failed, key=lambda item: item.row.line),
+        skipped=preview.bad_rows,
+    )

@@ -204,10 +204,21 @@ def test_filters_work_as_a_plain_get_form_and_htmx_gets_only_the_table(
     ]  # fmt: skip
 
 
+def test_the_plain_form_with_every_field_sent_empty_lists_everyone(
+    client: TestClient, db: Session, as_coordinator: Browser, listed: Supporter
+) -> None:
+    query = "q=&status=&profession=&org_unit=&refresher=&cap=&sort=name&order=asc"
+    page = client.get(f"/roster?{query}")
+    assert page.status_code == 200
+    assert "Robin Roster" in table_names(page.text)
+
+
 def test_bad_filter_values_answer_422_never_500(
     client: TestClient, as_coordinator: Browser
 ) -> None:
-    for query in ("status=bogus", "org_unit=abc", "sort=email", "cap=maybe", "cursor=zzz"):
+    bad = ("status=bogus", "org_unit=abc", "org_unit=0", "org_unit=99999999999", "sort=email",
+           "cap=maybe", "cursor=zzz", "refresher=1")  # fmt: skip
+    for query in bad:
         answer = client.get(f"/roster?{query}", headers=HTML)
         assert answer.status_code == 422, query
 

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
@@ -75,7 +76,8 @@ def roster_page(
     visitor: SignedInVisitor,
     status: SupporterStatus | Literal[""] = "",
     profession: Annotated[str, Query(max_length=60)] = "",
-    org_unit: Annotated[int | Literal[""], Query(ge=1, le=MAX_ROW_ID)] = "",
+    # A plain GET form sends every field, the unchosen ones empty.
+    org_unit: Annotated[int, Field(ge=1, le=MAX_ROW_ID)] | Literal[""] = "",
     refresher: Literal["", "yes", "no"] = "",
     cap: Literal["", "at", "below"] = "",
     q: Annotated[str, Query(max_length=MAX_SEARCH_LENGTH)] = "",

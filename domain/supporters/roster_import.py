@@ -81,11 +81,7 @@ def refuse_file(message: str) -> InvalidInput:
 
 def decode_roster_file(raw: bytes) -> str:
     """The file's text, or a refusal of the whole file that says why."""
-    if len(raw) > MAX_BYTES:
-        raise refuse_file(
-            f"This file is {len(raw) // 1024} KB; the limit is {MAX_BYTES // 1024} KB. "
-            "Split it into smaller files."
-        )
+    _refuse_too_large(len(raw))
     if not raw.strip():
         raise refuse_file("This file is empty: it needs a header row and one row per supporter.")
     try:
@@ -95,6 +91,14 @@ def decode_roster_file(raw: bytes) -> str:
             "This file is not UTF-8 text, so nothing was read from it. Save it as "
             '"CSV UTF-8" (in Excel: Save As, then "CSV UTF-8 (Comma delimited)") and try again.'
         ) from error
+
+
+def _refuse_too_large(size: int) -> None:
+    if size > MAX_BYTES:
+        raise refuse_file(
+            f"This file is larger than the limit of {MAX_BYTES // 1024} KB. "
+            "Split it into smaller files."
+        )
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ def _header_columns(header: list[str]) -> dict[str, int]:
 def parse_roster_text(text: str) -> list[RosterLine]:
     """The data rows of the file's text (the header row first); blank rows are skipped."""
     text = text.removeprefix(BOM)
+    _refuse_too_large(len(text.encode()))  # text carried back by a page is held to it too
     if "\x00" in text:
         raise refuse_file("This file holds NUL characters: it is not a CSV text file.")
     try:

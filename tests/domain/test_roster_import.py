@@ -87,8 +87,10 @@ def test_header_names_any_case_and_order() -> None:
 def test_size_and_row_limits_hold_at_their_boundaries() -> None:
     at_limit = b"x" * MAX_BYTES
     assert decode_roster_file(at_limit)
-    with pytest.raises(InvalidInput, match="limit is 256 KB"):
+    with pytest.raises(InvalidInput, match="larger than the limit of 256 KB"):
         decode_roster_file(b"x" * (MAX_BYTES + 1))
+    with pytest.raises(InvalidInput, match="larger than the limit of 256 KB"):
+        parse_roster_text(HEADER + "x" * MAX_BYTES)
     rows = "".join(f"p{n}@h.org,P {n},nurse,\n" for n in range(MAX_ROWS))
     assert len(parse_roster_text(HEADER + rows)) == 1000
     with pytest.raises(InvalidInput, match="1001 rows; the limit is 1000"):

@@ -19,11 +19,14 @@ from domain.codes import AttendanceStatus, Role, SupporterStatus
 from domain.columns import utcnow
 from domain.sessions.models import Attendance
 from domain.supporters.models import Supporter
+from domain.supporters.roster_import import MAX_BYTES
 from domain.users.models import User
 from tests.api.conftest import bearer
 from tests.factories import (
     add_encounter_rows,
     counting_statements,
+    events_after,
+    last_event_id,
     make_org_unit,
     make_program_session,
     make_supporter,
@@ -458,6 +461,7 @@ def test_import_previews_then_applies_the_good_rows(
         (b"", "This file is empty"),
         (CSV_HEADER.encode(), "only a header row"),
         (b"email,name\nana@h.org,Ana\n", "lacks profession, org unit"),
+        (CSV_HEADER.encode() + b"x" * MAX_BYTES, "larger than the limit of 256 KB"),
     ],
 )
 def test_files_refused_as_a_whole_say_why(
@@ -505,3 +509,28 @@ def test_deactivating_through_the_api_takes_them_off_the_active_roster_at_once(
     assert page.status_code == 422
     assert 'id="status-error">' in page.text
     assert "deactivated" in page.text
+
+
+# The audit trail.
+
+
+def test_roster_reads_and_changes_are_audited_once_each(
+    client: TestClient, db: Session, as_coordinator: Browser, listed: Supporter
+) -> None:
+    me = f"user:{as_coordinator.user.id}"
+    before = last_event_id(db)
+    assert client.get("/roster").status_code == 200
+    assert events_after(db, before) == [("supporter.list", me, "supporter", None, "success")]
+    before = last_event_id(db)
+    assert client.get(f"/roster/{listed.id}").status_code == 200
+    assert events_after(db, before) == [
+        ("supporter.read", me, "supporter", str(listed.id), "success")
+    ]
+    before = last_event_id(db)
+    change = profile_form(listed, max_encounters_per_month="4", status="paused")
+    client.post(f"/roster/{listed.id}", data=as_coordinator.form(**change), follow_redirects=False)
+    changes = [event[0] for event in events_after(db, before) if event[3] == str(listed.id)]
+    assert sorted(set(changes) - {"supporter.read"}) == [
+        "supporter.change.max_encounters_per_month",
+        "supporter.change.status",
+    ]

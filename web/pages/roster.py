@@ -5,6 +5,7 @@ apply). Every rule is a domain service's; these only parse, call and render."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -185,25 +186,33 @@ def form_values(values: dict[str, str]) -> dict[str, Any]:
 # Importing a roster from CSV.
 
 
-async def read_upload(request: Request) -> Form:
-    """The import form (multipart: one file, a few fields). The shared form reader refuses
-    files; this one accepts exactly one, read up to one byte past the limit."""
+@dataclass(frozen=True)
+class Upload:
+    form: Form  # the fields (the CSRF token)
+    file: bytes  # the chosen file, read up to one byte past the limit; b"" for none
+
+
+async def read_upload(request: Request) -> Upload:
+    """The import form: multipart, one file and a few fields (the shared form reader refuses
+    files)."""
     data = await request.form(max_files=1, max_fields=10)
     values: dict[str, list[str]] = {}
+    raw = b""
     for name, value in data.multi_items():
         if isinstance(value, UploadFile):
-            raw = await value.read(MAX_BYTES + 1)
-            values.setdefault(name, []).append(raw.decode("latin-1"))  # bytes kept 1:1
+            if name == FILE_FIELD:
+                raw = await value.read(MAX_BYTES + 1)
         else:
             values.setdefault(name, []).append(value)
-    return Form(values)
+    return Upload(form=Form(values), file=raw)
 
 
-UploadValues = Annotated[Form, Depends(read_upload)]
+UploadDep = Annotated[Upload, Depends(read_upload)]
 
 
-def upload_visitor(request: Request, visitor: SignedInVisitor, form: UploadValues) -> Visitor:
-    return csrf_checked_visitor(request, visitor, form)
+def upload_visitor(request: Request, visitor: SignedInVisitor, upload: UploadDep) -> Visitor:
+    """The CSRF check of every form, on the multipart form's fields."""
+    return csrf_checked_visitor(request, visitor, upload.form)
 
 
 def import_page(
@@ -228,13 +237,12 @@ def import_preview(
     request: Request,
     session: SessionDep,
     visitor: Annotated[Visitor, Depends(upload_visitor)],
-    form: UploadValues,
+    upload: UploadDep,
 ) -> HTMLResponse:
     """The dry run: every row with its reasons, nothing written."""
     require_roster_reader(visitor.actor)
-    raw = form.first(FILE_FIELD).encode("latin-1")
     try:
-        text = decode_roster_file(raw)
+        text = decode_roster_file(upload.file)
         preview = preview_roster_import(session=session, actor=visitor.actor, text=text)
     except DomainError as error:
         return import_page(

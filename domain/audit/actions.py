@@ -31,6 +31,7 @@ class AuditAction(StrEnum):
     supporter_create = "supporter.create"
     supporter_list = "supporter.list"
     supporter_read = "supporter.read"
+    supporter_import = "supporter.import"  # a roster CSV applied; each row is its own events
     # The resource directory
     resource_create = "resource.create"
     resource_review = "resource.review"

@@ -58,3 +58,25 @@ def children(session: Session, level: Sequence[int]) -> Sequence[int]:
     """One step down."""
     query = select(OrgUnit.id).where(col(OrgUnit.parent_id).in_(level))
     return [unit_id for unit_id in session.exec(query) if unit_id is not None]
+
+
+PATH_SEPARATOR = " / "
+
+
+def unit_paths(units: Sequence[OrgUnit]) -> dict[int, str]:
+    """Each unit's path from its top unit ("School of Medicine / Cardiology"), from rows
+    already read (one query for a whole roster); bounded like every walk, so a loop in stored
+    data shortens a path instead of hanging."""
+    by_id = {unit.id: unit for unit in units if unit.id is not None}
+    paths: dict[int, str] = {}
+    for unit_id, unit in by_id.items():
+        names, seen, current = [unit.name], {unit_id}, unit
+        while current.parent_id is not None and len(names) <= MAX_ORG_DEPTH:
+            parent = by_id.get(current.parent_id)
+            if parent is None or current.parent_id in seen:
+                break
+            seen.add(current.parent_id)
+            names.append(parent.name)
+            current = parent
+        paths[unit_id] = PATH_SEPARATOR.join(reversed(names))
+    return paths

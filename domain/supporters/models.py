@@ -1,12 +1,12 @@
 from datetime import date, datetime
 
-from pydantic import StrictBool, StrictInt
+from pydantic import EmailStr, StrictBool, StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
 from domain.codes import SupporterStatus
 from domain.columns import code_column, timestamp_column, utcnow
 from domain.schemas import InputSchema
-from domain.types import IsoDate, RowId
+from domain.types import IsoDate, NonBlankText, RowId
 
 MAX_MONTHLY_CAP = 60
 
@@ -61,3 +61,18 @@ class SupporterPublic(SQLModel):
     max_encounters_per_month: int
     available: bool
     needs_refresher: bool
+
+
+class SupporterInvite(InputSchema):
+    """A new supporter: their account (email, name) and their profile."""
+
+    email: EmailStr
+    display_name: NonBlankText = Field(min_length=1, max_length=200)
+    profession_code: str = Field(min_length=1, max_length=60)
+    org_unit_id: RowId | None = None
+    trained_on: IsoDate | None = None
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def lower_email(cls, value: str) -> str:
+        return value.strip().lower()

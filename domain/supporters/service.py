@@ -1,5 +1,14 @@
 """Peer-supporter profiles: the roster, status and training, the workload cap and the
-refresher flag."""
+refresher flag.
+
+Rules: coordinators (and admins, and API clients with roster scopes) read and change every
+profile, a supporter reads their own and changes only their own `available`; a supporter is
+`active` only after the initial training (`_check_status_and_training`); a supporter whose user
+account is deactivated is `inactive` and unavailable, in the same transaction as the
+deactivation (`end_supporter_of_deactivated_user`), and cannot be made active or available
+again until the account is active (`_refuse_reviving_deactivated`); reaching the monthly cap
+turns `available` off (`apply_cap`); missing N monthly sessions in a row flags
+`needs_refresher` (`refresh_needs_refresher`)."""
 
 from __future__ import annotations
 
@@ -96,6 +105,7 @@ def create_supporter(*, session: Session, actor: Actor, data: SupporterCreate) -
     require_active_profession(session, data.profession_code, field="profession_code")
     require_org_unit(session, data.org_unit_id, field="org_unit_id")
     _check_status_and_training(data.status, data.trained_on)
+    _refuse_reviving_deactivated(user, status=data.status, available=None)
     cap = data.max_encounters_per_month or get_program_settings(session).default_monthly_cap
     supporter = Supporter(
         user_id=data.user_id,
@@ -140,6 +150,11 @@ def update_supporter(
         changes.get("status") or supporter.status,
         changes.get("trained_on", supporter.trained_on),
     )
+    _refuse_reviving_deactivated(
+        session.get(User, supporter.user_id),
+        status=changes.get("status"),
+        available=changes.get("available"),
+    )
     for name, value in changes.items():
         if getattr(supporter, name) == value:
             continue
@@ -149,6 +164,44 @@ def update_supporter(
     session.add(supporter)
     session.flush()
     return supporter
+
+
+DEACTIVATED_ACCOUNT = (
+    "This person's account is deactivated: their supporter profile stays inactive and "
+    "unavailable until an admin activates the account again."
+)
+
+
+def _refuse_reviving_deactivated(
+    user: User | None, *, status: SupporterStatus | None, available: bool | None
+) -> None:
+    """A deactivated account's profile cannot be made active or available."""
+    if user is None or user.active:
+        return
+    if status == SupporterStatus.active:
+        raise RuleViolation(DEACTIVATED_ACCOUNT, field="status")
+    if available:
+        raise RuleViolation(DEACTIVATED_ACCOUNT, field="available")
+
+
+def end_supporter_of_deactivated_user(session: Session, actor: Actor, user_id: int) -> None:
+    """The user was deactivated: their profile (if any) becomes `inactive` and unavailable in
+    the same transaction, so they leave the active roster at once; each change is audited.
+    The caller (`domain.users.service.update_user`) has checked the actor may deactivate."""
+    supporter = supporter_of_user(session, user_id)
+    if supporter is None:
+        return
+    ended = {"status": SupporterStatus.inactive, "available": False}
+    changed = False
+    for name, value in ended.items():
+        if getattr(supporter, name) != value:
+            setattr(supporter, name, value)
+            _audit(session, actor, field_changed("supporter", name), supporter)
+            changed = True
+    if changed:
+        supporter.updated_at = utcnow()
+        session.add(supporter)
+        session.flush()
 
 
 def _audit(session: Session, actor: Actor, action: str, supporter: Supporter) -> None:

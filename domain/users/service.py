@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from domain.actors import Actor, require_role
@@ -17,6 +18,7 @@ from domain.columns import utcnow
 from domain.db import lock_for
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
+from domain.supporters.service import end_supporter_of_deactivated_user
 from domain.users.models import (
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
@@ -71,17 +73,31 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
     return _insert_user(session=session, actor=actor, data=data)
 
 
+def add_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
+    """Create a user for a caller that has checked the actor may: `create_user` (admins,
+    anyone) and `domain.supporters.invitations.invite_supporter` (coordinators, supporters)."""
+    return _insert_user(session=session, actor=actor, data=data)
+
+
 def _insert_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
+    taken = Conflict(f"A user with the email {data.email} exists already.", field="email")
     if find_user_by_email(session, data.email) is not None:
-        raise Conflict(f"A user with the email {data.email} exists already.", field="email")
+        raise taken
     user = User(
         email=data.email,
         display_name=data.display_name,
         password_hash=hash_password(data.password) if data.password else None,
         role_rows=[UserRole(role=role) for role in sorted(set(data.roles))],
     )
-    session.add(user)
-    session.flush()
+    # The unique email decides a race: two requests past the check above at once, the second
+    # insert fails here (on PostgreSQL it waits for the first to commit), and only the
+    # savepoint is undone, so the caller gets a field error instead of a broken transaction.
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as error:
+        raise taken from error
     record_audit_event(
         session=session,
         actor=actor,
@@ -109,6 +125,9 @@ def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdat
         user.active = data.active
         activated = AuditAction.user_activate if data.active else AuditAction.user_deactivate
         _audit_user(session, actor, activated, user)
+        if not data.active:
+            # Off the active roster in the same transaction (and so the same request).
+            end_supporter_of_deactivated_user(session, actor, user_id)
     user.updated_at = utcnow()
     session.add(user)
     session.flush()

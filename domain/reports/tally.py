@@ -148,13 +148,16 @@ def read_monthly_tally(
 
 
 def _month_before_or_refuse(month: str) -> str:
+    """The month before a valid month that has one in reach of reports (1900-02 to 2099-12)."""
     try:
         ReportQuery(from_month=month, to_month=month, dimension=ReportDimension.setting)
+        before = previous_month(month)
+        ReportQuery(from_month=before, to_month=month, dimension=ReportDimension.setting)
     except ValidationError:
         raise InvalidInput(
             f"{month!r} is not a month written YYYY-MM, like 2026-03.", field="month"
         ) from None
-    return previous_month(month)
+    return before
 
 
 def _figure(report: EncounterReport, period: str, value: str) -> Figure:

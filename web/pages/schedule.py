@@ -427,10 +427,11 @@ def tally_page(
     )
     return page(
         request, session, visitor, "tally.html", active="tally", tally=tally, month=chosen,
-        month_name=first.strftime("%B %Y"),
-        before_name=_month_name(tally.before), meetings=meetings, errors={},
+        month_name=first.strftime("%B %Y"), month_short=first.strftime("%b %Y"),
+        before_name=_month_name(tally.before), before_short=_month_name(tally.before, "%b %Y"),
+        meetings=meetings, errors={},
     )  # fmt: skip
 
 
-def _month_name(text: str) -> str:
-    return date(int(text[:4]), int(text[5:]), 1).strftime("%B %Y")
+def _month_name(text: str, pattern: str = "%B %Y") -> str:
+    return date(int(text[:4]), int(text[5:]), 1).strftime(pattern)

@@ -66,6 +66,14 @@ ZERO = Figure(0, suppressed=False)
 
 
 @dataclass(frozen=True)
+class Share:
+    """The interprofessional share in percent: None when hidden, or without encounters."""
+
+    percent: int | None
+    suppressed: bool
+
+
+@dataclass(frozen=True)
 class TallyLine:
     value: str
     month: Figure
@@ -84,8 +92,8 @@ class TallySection:
 
 @dataclass(frozen=True)
 class ProfessionMatrix:
-    """Supporter profession (rows) by peer profession (columns) for the month: the pairs that
-    occur in the month or the month before; a pair not listed is a zero."""
+    """Supporter profession (rows) by peer profession (columns) for the month: the professions
+    of the pairs counted (or hidden) this month; a pair not listed is a zero."""
 
     supporter_professions: list[str]
     peer_professions: list[str]
@@ -105,7 +113,7 @@ class MonthlyTally:
     total: TallyLine  # encounters in each month
     sections: list[TallySection]
     interprofessional: TallyLine  # encounters where the peer's profession differs
-    share_percent: tuple[int | None, int | None]  # the month, the month before
+    share_percent: tuple[Share, Share]  # the month, the month before
     matrix: ProfessionMatrix
 
 
@@ -181,14 +189,14 @@ def _total_line(report: EncounterReport, month: str, before: str) -> TallyLine:
     return TallyLine("total", totals.get(month, ZERO), totals.get(before, ZERO))
 
 
-def _share(report: EncounterReport, period: str) -> int | None:
+def _share(report: EncounterReport, period: str) -> Share:
     """Percent of the period's encounters that were interprofessional, when both cells show."""
     crossing = _figure(report, period, INTERPROFESSIONAL_VALUES[0])
     within = _figure(report, period, INTERPROFESSIONAL_VALUES[1])
     if crossing.count is None or within.count is None:
-        return None
+        return Share(None, suppressed=True)
     counted = crossing.count + within.count
-    return round(100 * crossing.count / counted) if counted else None
+    return Share(round(100 * crossing.count / counted) if counted else None, suppressed=False)
 
 
 def _matrix(report: EncounterReport, month: str) -> ProfessionMatrix:
@@ -197,8 +205,11 @@ def _matrix(report: EncounterReport, month: str) -> ProfessionMatrix:
         supporter_profession, _, peer_profession = cell.value.partition(PAIR_SEPARATOR)
         if cell.period == month:
             cells[(supporter_profession, peer_profession)] = Figure(cell.count, cell.suppressed)
+    # Rows and columns with something to show this month: a pair counted only the month
+    # before is a zero here, and the answer lists it for the month before's sake.
+    occurring = [pair for pair, figure in cells.items() if figure.suppressed or figure.count]
     return ProfessionMatrix(
-        supporter_professions=sorted({pair[0] for pair in cells}),
-        peer_professions=sorted({pair[1] for pair in cells}),
+        supporter_professions=sorted({pair[0] for pair in occurring}),
+        peer_professions=sorted({pair[1] for pair in occurring}),
         cells=cells,
     )

@@ -11,14 +11,14 @@ from typing import Literal
 import pytest
 from playwright.sync_api import Page, expect
 
-from domain.codes import AttendanceStatus, Role, SessionKind
+from domain.codes import Role, SessionKind
 from domain.columns import utcnow
 from domain.db import unit_of_work
-from domain.sessions.models import Attendance
 from tests.browser.conftest import LiveServer, screenshot, sign_in_to_workspace
 from tests.browser.test_accessibility import violations_report
 from tests.factories import (
     add_encounter_rows_by,
+    make_attendance,
     make_program_session,
     make_supporter,
     make_user,
@@ -49,13 +49,7 @@ def training_with_three_invited(server: LiveServer) -> tuple[int, list[str]]:
         for name in names:
             user = make_user(session, roles=(Role.supporter,), display_name=name)
             supporter = make_supporter(session, user=user, status="candidate", trained_on=None)
-            session.add(
-                Attendance(
-                    session_id=training.id,
-                    supporter_id=supporter.id,
-                    status=AttendanceStatus.invited,
-                )
-            )
+            make_attendance(session, training, supporter, "invited")
         assert training.id is not None
         return training.id, names
 

@@ -533,8 +533,10 @@ def test_who_attended_a_debrief_is_for_coordinators_and_the_supporter_only(db: S
         attendance_sheet(session=db, actor=ADMIN, session_id=debrief.id)
     assert attendance_sheet(session=db, actor=COORDINATOR, session_id=debrief.id).rows
 
+    supporter_id = supporter.id
+
     def kinds(actor: Actor) -> list[SessionKind]:
-        record = attendance_of_supporter(session=db, actor=actor, supporter_id=supporter.id)
+        record = attendance_of_supporter(session=db, actor=actor, supporter_id=supporter_id)
         return [held.kind for held, _ in record]
 
     assert kinds(COORDINATOR) == [SessionKind.debrief, SessionKind.monthly_session]

@@ -12,7 +12,13 @@ from domain.actors import Actor
 from domain.errors import InvalidInput, PermissionDenied
 from domain.reports.models import EncounterReport, ReportDimension, ReportQuery
 from domain.reports.service import ReportAudience, read_encounter_report
-from domain.reports.tally import TALLY_DIMENSIONS, Figure, MonthlyTally, read_monthly_tally
+from domain.reports.tally import (
+    TALLY_DIMENSIONS,
+    Figure,
+    MonthlyTally,
+    Share,
+    read_monthly_tally,
+)
 from domain.supporters.models import Supporter
 from tests.factories import (
     ADMIN,
@@ -92,7 +98,7 @@ def test_the_exact_tally_has_the_interprofessional_share_and_the_profession_matr
     answer = tally(db, ReportAudience.exact)
     # Interprofessional: 30 + 4 nurse-to-physician and 15 pharmacist-to-physician of 61.
     assert answer.interprofessional.month == exact(49)
-    assert answer.share_percent == (80, 100)
+    assert answer.share_percent == (Share(80, suppressed=False), Share(100, suppressed=False))
     matrix = answer.matrix
     assert matrix.supporter_professions == ["nurse", "pharmacist"]
     assert matrix.peer_professions == ["nurse", "physician"]
@@ -131,7 +137,7 @@ def test_the_room_view_suppresses_exactly_what_a_report_viewer_sees(db: Session)
     assert settings["inpatient_unit"][0] == exact(30)
     assert figures(room, ReportDimension.escalation)["urgent_consult"][0] == HIDDEN
     assert room.matrix.figure("nurse", "nurse") == exact(12)
-    assert room.share_percent[0] is not None or room.interprofessional.month.suppressed
+    assert room.share_percent[0].suppressed == room.interprofessional.month.suppressed
 
 
 def test_no_room_figure_is_a_count_the_report_viewer_does_not_see(db: Session) -> None:
@@ -148,7 +154,7 @@ def test_no_room_figure_is_a_count_the_report_viewer_does_not_see(db: Session) -
 
 def test_a_coordinator_may_ask_a_report_for_the_suppressed_audience(db: Session) -> None:
     busy_march(db)
-    query = ReportQuery(from_month="2025-03", to_month="2025-03", dimension="setting")
+    query = ReportQuery(from_month="2025-03", to_month="2025-03", dimension=ReportDimension.setting)
     as_room = read_encounter_report(
         session=db, actor=COORDINATOR, query=query, audience=ReportAudience.suppressed
     )
@@ -193,3 +199,4 @@ def test_january_is_compared_with_the_december_before(db: Session) -> None:
         session=db, actor=COORDINATOR, month="2026-01", audience=ReportAudience.exact
     )
     assert answer.before == "2025-12"
+    assert answer.share_percent == (Share(None, suppressed=False), Share(None, suppressed=False))

@@ -18,7 +18,7 @@ from domain.columns import utcnow
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
 from domain.users.passwords import hash_password
-from tests.factories import make_program_session, make_supporter, make_user
+from tests.factories import make_attendance, make_program_session, make_supporter, make_user
 from tests.live.server import LiveServer, at_once
 from web.session import SIGN_IN_CHECK_COOKIE, SIGN_IN_CHECK_FIELD
 
@@ -122,7 +122,7 @@ def test_a_refresher_flag_stays_consistent_with_the_stored_attendance(
             for days in (200, 199)
         ]
         for held in missed:
-            session.add(Attendance(session_id=held.id, supporter_id=supporter.id, status="absent"))
+            make_attendance(session, held, supporter, "absent")
         last = make_program_session(session, starts_at=utcnow() - timedelta(days=198))
         assert last.id is not None
         assert supporter.id is not None

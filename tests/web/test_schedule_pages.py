@@ -19,6 +19,7 @@ from domain.users.models import User
 from tests.factories import (
     add_encounter_rows_by,
     audit_actions,
+    make_attendance,
     make_program_session,
     make_supporter,
     make_user,
@@ -177,8 +178,7 @@ def test_the_schedule_lists_upcoming_and_held_sessions_with_counts(
     )  # fmt: skip
     for status in ("attended", "attended", "excused"):
         supporter = make_supporter(db)
-        db.add(Attendance(session_id=held.id, supporter_id=supporter.id, status=status))
-    db.flush()
+        make_attendance(db, held, supporter, status)
     page = client.get("/schedule").text
     upcoming, past = page.split('id="held-heading"')
     assert "Second victims" in upcoming
@@ -376,8 +376,7 @@ def test_the_sheet_lists_every_active_supporter_for_a_monthly_session(
     ana = named_supporter(db, "Ana Active")
     named_supporter(db, "Pat Paused", status=SupporterStatus.paused)
     came = named_supporter(db, "Paula Paused-But-Came", status=SupporterStatus.paused)
-    db.add(Attendance(session_id=held.id, supporter_id=came.id, status="attended"))
-    db.flush()
+    make_attendance(db, held, came, "attended")
     page = client.get(f"/schedule/{held.id}/attendance").text
     assert "Ana Active" in page
     assert "Paula Paused-But-Came" in page
@@ -394,8 +393,7 @@ def test_a_training_lists_those_invited_and_offers_to_add_others(
     training = make_program_session(db, kind=SessionKind.initial_training, topic="Training")
     invited = named_supporter(db, "Ivy Invited", status=SupporterStatus.candidate)
     other = named_supporter(db, "Oscar Other")
-    db.add(Attendance(session_id=training.id, supporter_id=invited.id, status="invited"))
-    db.flush()
+    make_attendance(db, training, invited, "invited")
     page = client.get(f"/schedule/{training.id}/attendance").text
     sheet = page.split('class="attendance-sheet"')[1].split("</ul>")[0]
     assert "Ivy Invited" in sheet

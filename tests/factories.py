@@ -15,6 +15,7 @@ from domain.actors import Actor
 from domain.audit.models import AuditEvent
 from domain.auth.throttle import Attempt, ThrottleCounter, email_account, record_failure
 from domain.codes import (
+    AttendanceStatus,
     DurationBand,
     EncounterSetting,
     ResourceCategory,
@@ -35,7 +36,7 @@ from domain.encounters.models import (
 )
 from domain.org_units.models import OrgUnit
 from domain.resources.models import Resource
-from domain.sessions.models import ProgramSession
+from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
 from domain.users.models import User, UserRole
 
@@ -73,6 +74,22 @@ def make_user(session: Session, *, roles: tuple[Role, ...] = (), **overrides: An
 def actor_of(user: User) -> Actor:
     assert user.id is not None
     return Actor.for_user(user.id, user.roles)
+
+
+def make_attendance(
+    session: Session, program_session: ProgramSession, supporter: Supporter, status: str
+) -> Attendance:
+    """An attendance row as it is stored, past the service's rules."""
+    assert program_session.id is not None
+    assert supporter.id is not None
+    row = Attendance(
+        session_id=program_session.id,
+        supporter_id=supporter.id,
+        status=AttendanceStatus(status),
+    )
+    session.add(row)
+    session.flush()
+    return row
 
 
 def make_supporter(session: Session, **overrides: Any) -> Supporter:

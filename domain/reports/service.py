@@ -122,8 +122,30 @@ class MonthlyTally:
         return {value for (_, value) in self.cells}
 
 
-def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery) -> EncounterReport:
-    exact = _sees_exact_counts(actor)
+class ReportAudience(StrEnum):
+    """Who a report is for. Coordinators get `exact` counts unless they ask for what a
+    `suppressed` audience (report viewers, API clients) gets, e.g. to show it to a room."""
+
+    exact = "exact"
+    suppressed = "suppressed"
+
+
+def read_encounter_report(
+    *,
+    session: Session,
+    actor: Actor,
+    query: ReportQuery,
+    audience: ReportAudience | None = None,
+) -> EncounterReport:
+    """The report for the actor's audience, or (`audience`) a coordinator's choice of it."""
+    exact = _sees_exact_counts(actor, audience)
+    report = answer_report(session, query, exact=exact)
+    _audit_read(session, actor, query.dimension)
+    return report
+
+
+def answer_report(session: Session, query: ReportQuery, *, exact: bool) -> EncounterReport:
+    """Count and (unless `exact`) suppress; for callers that checked the actor and audit."""
     first, last = covered_months(query)
     tally = count_by_month(session, query.dimension, first, last)
     values = _possible_values(session, query.dimension, tally.occurring_values())
@@ -141,7 +163,6 @@ def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery)
         period_cells, period_total = _period_answer(period.label, months, hidden)
         cells += period_cells
         totals.append(period_total)
-    _audit_read(session, actor, query.dimension)
     return EncounterReport(
         dimension=query.dimension,
         period=query.period,
@@ -155,26 +176,31 @@ def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery)
     )
 
 
-def _audit_read(session: Session, actor: Actor, dimension: ReportDimension) -> None:
+def _audit_read(session: Session, actor: Actor, dimension: ReportDimension | str) -> None:
     """Every read, by people and API clients alike."""
     record_audit_event(
         session=session,
         actor=actor,
         action=AuditAction.report_read,
         object_type="report",
-        object_id=dimension.value,
+        object_id=str(dimension),
     )
 
 
-def _sees_exact_counts(actor: Actor) -> bool:
+def _sees_exact_counts(actor: Actor, audience: ReportAudience | None = None) -> bool:
     """Coordinators see exact counts; report viewers and API clients with the reports scope get
-    suppressed ones; nobody else reads reports (an admin alone neither: least privilege)."""
+    suppressed ones; nobody else reads reports (an admin alone neither: least privilege). A
+    coordinator may ask for the suppressed answer; nobody else may ask for exact counts."""
     if actor.is_api_client:
         if not actor.has_scope(REPORTS_SCOPE):
             raise PermissionDenied(f"This API client needs the {REPORTS_SCOPE} scope.")
-        return False
-    require_role(actor, Role.coordinator, Role.report_viewer, to="read reports")
-    return actor.has_any_role(Role.coordinator)
+        exact = False
+    else:
+        require_role(actor, Role.coordinator, Role.report_viewer, to="read reports")
+        exact = actor.has_any_role(Role.coordinator)
+    if audience is ReportAudience.exact and not exact:
+        raise PermissionDenied("Exact counts are for coordinators.")
+    return exact and audience is not ReportAudience.suppressed
 
 
 def covered_months(query: ReportQuery) -> tuple[int, int]:

@@ -1,11 +1,12 @@
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from domain.actors import Actor
-from domain.codes import AttendanceStatus, SessionKind
+from domain.codes import AttendanceStatus, Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.pagination import PageRequest
@@ -18,12 +19,21 @@ from domain.sessions.models import (
     ProgramSessionUpdate,
 )
 from domain.sessions.service import (
+    ScheduleWhen,
     SessionFilters,
+    addable_supporters,
     attendance_of_supporter,
+    attendance_sheet,
     create_program_session,
     delete_program_session,
+    facilitator_choices,
     get_program_session,
+    is_ambiguous_local_time,
+    latest_started_monthly_session,
     list_program_sessions,
+    list_schedule,
+    local_month_bounds,
+    program_start_to_utc,
     record_attendance,
     update_program_session,
 )
@@ -74,7 +84,7 @@ def past_session(
 
 @pytest.mark.parametrize("actor", [COORDINATOR, ADMIN])
 def test_program_managers_schedule_a_session(db: Session, actor: Actor) -> None:
-    facilitator = make_user(db)
+    facilitator = make_user(db, roles=(Role.coordinator,))
     created = create_program_session(
         session=db, actor=actor, data=schedule(location="Room 4", facilitator_id=facilitator.id)
     )
@@ -367,3 +377,181 @@ def test_cancelling_a_missed_session_recounts_the_refresher_flag(db: Session) ->
     assert sessions[0].id is not None
     delete_program_session(session=db, actor=COORDINATOR, session_id=sessions[0].id)
     assert supporter.needs_refresher is False
+
+
+# Times in the program's time zone.
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_a_program_time_is_stored_in_utc_on_either_side_of_daylight_time() -> None:
+    # 2026: daylight time from March 8 (2:00 -> 3:00) to November 1 (2:00 -> 1:00).
+    assert program_start_to_utc(date(2026, 3, 7), time(17, 0), NEW_YORK) == datetime(
+        2026, 3, 7, 22, 0, tzinfo=UTC
+    )  # EST, UTC-5
+    assert program_start_to_utc(date(2026, 3, 8), time(17, 0), NEW_YORK) == datetime(
+        2026, 3, 8, 21, 0, tzinfo=UTC
+    )  # EDT, UTC-4, the same day the clocks went forward
+
+
+@pytest.mark.parametrize("clock", [time(2, 0), time(2, 30), time(2, 59)])
+def test_a_time_skipped_when_the_clocks_go_forward_is_refused(clock: time) -> None:
+    with pytest.raises(InvalidInput, match="does not exist on Mar 8, 2026") as refused:
+        program_start_to_utc(date(2026, 3, 8), clock, NEW_YORK)
+    assert refused.value.field == "start_time"
+
+
+@pytest.mark.parametrize(("clock", "hour"), [(time(1, 59), 6), (time(3, 0), 7)])
+def test_the_minutes_around_the_skipped_hour_exist(clock: time, hour: int) -> None:
+    assert program_start_to_utc(date(2026, 3, 8), clock, NEW_YORK).hour == hour
+
+
+def test_a_time_that_happens_twice_when_the_clocks_go_back_is_the_first() -> None:
+    day = date(2026, 11, 1)
+    assert is_ambiguous_local_time(day, time(1, 30), NEW_YORK)
+    assert not is_ambiguous_local_time(day, time(2, 0), NEW_YORK)
+    assert not is_ambiguous_local_time(day, time(0, 59), NEW_YORK)
+    assert program_start_to_utc(day, time(1, 30), NEW_YORK) == datetime(
+        2026, 11, 1, 5, 30, tzinfo=UTC
+    )  # 1:30 EDT; the second 1:30 (EST) would be 6:30 UTC
+    assert program_start_to_utc(day, time(2, 0), NEW_YORK) == datetime(
+        2026, 11, 1, 7, 0, tzinfo=UTC
+    )
+
+
+def test_a_month_of_the_program_starts_and_ends_at_its_local_midnights() -> None:
+    assert local_month_bounds(date(2026, 3, 1), NEW_YORK) == (
+        datetime(2026, 3, 1, 5, 0, tzinfo=UTC),
+        datetime(2026, 4, 1, 4, 0, tzinfo=UTC),
+    )
+    assert local_month_bounds(date(2026, 12, 1), NEW_YORK)[1] == datetime(
+        2027, 1, 1, 5, 0, tzinfo=UTC
+    )
+
+
+# Facilitators.
+
+
+def test_a_facilitator_is_an_active_coordinator(db: Session) -> None:
+    viewer = make_user(db, roles=(Role.report_viewer,), display_name="Riley Viewer")
+    with pytest.raises(InvalidInput, match="Riley Viewer is not a coordinator") as refused:
+        create_program_session(
+            session=db, actor=COORDINATOR, data=schedule(facilitator_id=viewer.id)
+        )
+    assert refused.value.field == "facilitator_id"
+    coordinator = make_user(db, roles=(Role.coordinator,), display_name="Aa Coordinator")
+    make_user(db, roles=(Role.coordinator,), active=False)
+    assert coordinator in facilitator_choices(session=db, actor=COORDINATOR)
+    assert all(user.active for user in facilitator_choices(session=db, actor=COORDINATOR))
+    assert viewer not in facilitator_choices(session=db, actor=COORDINATOR)
+
+
+# The schedule.
+
+
+def test_the_schedule_splits_upcoming_and_held_and_pages_by_start(db: Session) -> None:
+    later = make_program_session(db, starts_at=utcnow() + timedelta(days=20))
+    sooner = make_program_session(db, starts_at=utcnow() + timedelta(days=2))
+    old = make_program_session(db, starts_at=days_ago(40))
+    recent = make_program_session(db, starts_at=days_ago(1))
+    mark(db, recent, make_supporter(db), "attended")
+    mark(db, recent, make_supporter(db), "absent")
+
+    def listed(when: ScheduleWhen, after: int | None = None) -> list[int | None]:
+        page = list_schedule(
+            session=db, actor=COORDINATOR, when=when, page=PageRequest(limit=1, after_id=after)
+        )
+        return [item.program_session.id for item in page.items]
+
+    assert listed(ScheduleWhen.upcoming) == [sooner.id]
+    assert listed(ScheduleWhen.upcoming, sooner.id) == [later.id]
+    assert listed(ScheduleWhen.held) == [recent.id]
+    assert listed(ScheduleWhen.held, recent.id) == [old.id]
+    [item] = list_schedule(
+        session=db, actor=COORDINATOR, when=ScheduleWhen.held, page=PageRequest(limit=1)
+    ).items
+    assert item.counts == {AttendanceStatus.attended: 1, AttendanceStatus.absent: 1}
+    assert item.expected == 2
+
+
+@pytest.mark.parametrize("actor", [SUPPORTER, REPORT_VIEWER, RESOURCE_EDITOR])
+def test_others_do_not_see_the_schedule(db: Session, actor: Actor) -> None:
+    with pytest.raises(PermissionDenied):
+        list_schedule(session=db, actor=actor, when=ScheduleWhen.held, page=PageRequest())
+
+
+def test_the_latest_started_monthly_session_names_the_tally_month(db: Session) -> None:
+    assert latest_started_monthly_session(session=db, actor=COORDINATOR) is None
+    latest = past_session(db, 10)
+    past_session(db, 40)
+    past_session(db, 2, SessionKind.debrief)
+    make_program_session(db, starts_at=IN_A_WEEK)
+    assert latest_started_monthly_session(session=db, actor=COORDINATOR) == latest
+
+
+# The attendance sheet.
+
+
+def test_a_monthly_session_expects_every_active_supporter(db: Session) -> None:
+    held = past_session(db, 1)
+    active = make_supporter(db)
+    paused = make_supporter(db, status=SupporterStatus.paused)
+    came_anyway = make_supporter(db, status=SupporterStatus.paused)
+    mark(db, held, came_anyway, "attended")
+    assert held.id is not None
+    sheet = attendance_sheet(session=db, actor=COORDINATOR, session_id=held.id)
+    ids = {row.supporter_id for row in sheet.rows}
+    assert {active.id, came_anyway.id} <= ids
+    assert paused.id not in ids
+    assert sheet.count(AttendanceStatus.attended) == 1
+    assert sheet.count(None) == len(sheet.rows) - 1
+    assert paused.id in {
+        sid for sid, _ in addable_supporters(session=db, actor=COORDINATOR, sheet=sheet)
+    }
+
+
+def test_a_training_expects_those_with_a_row_only(db: Session) -> None:
+    training = past_session(db, 1, SessionKind.initial_training)
+    invited = make_supporter(db, status=SupporterStatus.candidate)
+    make_supporter(db)
+    mark(db, training, invited, "invited")
+    assert training.id is not None
+    sheet = attendance_sheet(session=db, actor=COORDINATOR, session_id=training.id)
+    assert [row.supporter_id for row in sheet.rows] == [invited.id]
+    assert sheet.rows[0].status == AttendanceStatus.invited
+
+
+def test_who_attended_a_debrief_is_for_coordinators_and_the_supporter_only(db: Session) -> None:
+    debrief = past_session(db, 1, SessionKind.debrief)
+    monthly = past_session(db, 2)
+    supporter = make_supporter(db)
+    mark(db, debrief, supporter, "attended")
+    mark(db, monthly, supporter, "attended")
+    assert debrief.id is not None
+    assert supporter.id is not None
+    with pytest.raises(PermissionDenied, match="to see who attends a debrief"):
+        attendance_sheet(session=db, actor=ADMIN, session_id=debrief.id)
+    assert attendance_sheet(session=db, actor=COORDINATOR, session_id=debrief.id).rows
+
+    supporter_id = supporter.id
+
+    def kinds(actor: Actor) -> list[SessionKind]:
+        record = attendance_of_supporter(session=db, actor=actor, supporter_id=supporter_id)
+        return [held.kind for held, _ in record]
+
+    assert kinds(COORDINATOR) == [SessionKind.debrief, SessionKind.monthly_session]
+    assert kinds(supporter_actor(db, supporter)) == [
+        SessionKind.debrief,
+        SessionKind.monthly_session,
+    ]
+    assert kinds(ADMIN) == [SessionKind.monthly_session]
+
+
+def test_recording_attendance_twice_leaves_one_row_with_the_last_status(db: Session) -> None:
+    held, supporter = past_session(db, 1), make_supporter(db)
+    mark(db, held, supporter, "absent")
+    mark(db, held, supporter, "attended")
+    assert held.id is not None
+    sheet = attendance_sheet(session=db, actor=COORDINATOR, session_id=held.id)
+    statuses = [row.status for row in sheet.rows if row.supporter_id == supporter.id]
+    assert statuses == [AttendanceStatus.attended]

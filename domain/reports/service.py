@@ -123,7 +123,7 @@ class MonthlyTally:
 
 
 def read_encounter_report(*, session: Session, actor: Actor, query: ReportQuery) -> EncounterReport:
-    exact = _sees_exact_counts(actor)
+    exact = sees_exact_counts(actor)
     first, last = covered_months(query)
     tally = count_by_month(session, query.dimension, first, last)
     values = _possible_values(session, query.dimension, tally.occurring_values())
@@ -166,7 +166,23 @@ def _audit_read(session: Session, actor: Actor, dimension: ReportDimension) -> N
     )
 
 
-def _sees_exact_counts(actor: Actor) -> bool:
+def export_encounter_report(
+    *, session: Session, actor: Actor, query: ReportQuery
+) -> EncounterReport:
+    """The same answer as `read_encounter_report`, for a file that leaves the program: audited
+    as a read and as an export."""
+    report = read_encounter_report(session=session, actor=actor, query=query)
+    record_audit_event(
+        session=session,
+        actor=actor,
+        action=AuditAction.report_export,
+        object_type="report",
+        object_id=query.dimension.value,
+    )
+    return report
+
+
+def sees_exact_counts(actor: Actor) -> bool:
     """Coordinators see exact counts; report viewers and API clients with the reports scope get
     suppressed ones; nobody else reads reports (an admin alone neither: least privilege)."""
     if actor.is_api_client:

@@ -113,8 +113,8 @@ TABLE: dict[str, str] = {
     "GET /directory":                                  "+ + + + + + + | + + + + + + + + +",
     "GET /reports/encounters":                         "- x + x x + x | x x x x x x x + x",
     "GET /audit-events":                               "- + x x x x x | x x x x x x x x +",
-    "GET /settings":                                   "- + x x x x x | x x x x x x x x x",
-    "PATCH /settings":                                 "- + x x x x x | x x x x x x x x x",
+    "GET /settings":                                   "- + + x x x x | x x x x x x x x x",
+    "PATCH /settings":                                 "- + + x x x x | x x x x x x x x x",
 }
 # fmt: on
 

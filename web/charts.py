@@ -23,8 +23,8 @@ PANEL_TITLE = 22  # room above a panel's columns for its name
 COUNT_LABEL = 14  # room above a column for its count
 PERIOD_LABEL = 18  # room below the columns for the periods
 PLOT_HEIGHT = 84
-LABEL_WIDTH = 40  # the room a period's label ("Jan '26") needs
-COUNT_WIDTH = 22  # the room a count needs above its column
+LABEL_WIDTH = 46  # the room a period's label ("Jan '26") needs
+COUNT_WIDTH = 26  # the room a count needs above its column
 BAR_WIDTH = 28
 TITLE_CHARACTERS = 34
 

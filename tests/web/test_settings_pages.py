@@ -150,11 +150,11 @@ def test_an_admin_changes_everything(db: Session, as_role: Callable[[Role], Brow
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("program_name", "", "at least 1 character"),
-        ("default_monthly_cap", "0", "greater than or equal to 1"),
+        ("program_name", "", "Fill this in."),
+        ("default_monthly_cap", "0", "Enter 1 or more."),
         ("default_monthly_cap", "twelve", "Enter a whole number."),
-        ("refresher_missed_sessions", "25", "less than or equal to 24"),
-        ("small_cell_threshold", "1", "greater than or equal to 2"),
+        ("refresher_missed_sessions", "25", "Enter 24 or less."),
+        ("small_cell_threshold", "1", "Enter 2 or more."),
         ("time_zone", "Mars/Olympus_Mons", "is not a time zone name"),
         ("embed_origins", "https://ok.example.org\n*", "is not an origin"),
     ],

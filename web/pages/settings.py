@@ -68,6 +68,8 @@ def submitted(form: Form) -> tuple[dict[str, Any], dict[str, Any], dict[str, str
                 data[name] = int(raw)
             else:
                 errors[name] = WHOLE_NUMBER
+        elif not raw and name in TEXT_SETTINGS:
+            errors[name] = "Fill this in."
         elif name in LIST_SETTINGS:
             data[name] = [line.strip() for line in raw.splitlines() if line.strip()]
         else:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from domain.codes import Role
+from domain.demo import load_demo_program
 from domain.professions.models import Profession
 from domain.program_settings.service import get_program_settings
 from domain.supporters.models import Supporter
@@ -69,6 +70,14 @@ def as_viewer(db: Session, sign_in: Callable[..., Browser]) -> Browser:
     return sign_in(person(db, Role.report_viewer))
 
 
+@pytest.fixture
+def as_viewer_too(
+    db: Session, sign_in: Callable[..., Browser], new_browser: Callable[..., TestClient]
+) -> Browser:
+    """A report viewer in a browser of their own, beside `as_coordinator`."""
+    return sign_in(person(db, Role.report_viewer), new_browser())
+
+
 def without_tokens(html: str) -> str:
     """The page less its random CSRF tokens, which could hold any digits."""
     html = re.sub(r'name="csrf_token" value="[^"]*"', "", html)
@@ -80,7 +89,7 @@ def shows_number(text: str, number: int) -> bool:
 
 
 def table_of(html: str) -> list[list[str]]:
-    """The report table's rows as text (a hidden cell reads "– hidden")."""
+    """The report table's rows as text (a hidden cell reads "\N{EN DASH} hidden")."""
     body = html.split('<table class="data-table">')[1].split("</table>")[0]
     return [
         [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
@@ -214,7 +223,8 @@ def test_a_report_viewer_never_sees_a_hidden_count_by_quarter(as_viewer: Browser
     for text in (page, file):
         for number in (*HIDDEN_NUMBERS, TOTAL + 30, INPATIENT + 30):
             assert not shows_number(text, number), number
-    assert "2025-Q1" in page and "2025-Q2" in page
+    assert "2025-Q1" in page
+    assert "2025-Q2" in page
     assert "2025-01 to 2025-06 (whole calendar quarters)" in page
 
 
@@ -305,3 +315,24 @@ def test_a_formula_in_a_profession_name_is_neutralised_in_the_file(
     query = {**MARCH_ONLY, "dimension": "peer_profession"}
     rows = csv_rows(as_coordinator.client.get("/reports.csv", params=query).text)
     assert ['\'=HYPERLINK("http://x.example","y")', "4"] in rows
+
+
+# The demo program.
+
+
+@pytest.fixture
+def demo_program(db: Session) -> None:
+    load_demo_program(db)  # before anyone signs in: the demo wants a program without people
+
+
+def test_the_demo_program_fills_the_default_six_months(
+    demo_program: None, as_coordinator: Browser, as_viewer_too: Browser
+) -> None:
+    rows = table_of(as_coordinator.client.get("/reports").text)
+    totals = rows[-1]
+    assert totals[0] == "All encounters"
+    assert len(totals) == 1 + 6
+    assert all(int(figure) > 0 for figure in totals[1:]), totals
+    viewer_rows = table_of(as_viewer_too.client.get("/reports").text)
+    shown = [figure for row in viewer_rows[1:] for figure in row[1:] if figure.isdigit()]
+    assert any(int(figure) > 0 for figure in shown), viewer_rows

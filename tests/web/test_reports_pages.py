@@ -57,7 +57,8 @@ def march(db: Session, supporters: list[Supporter]) -> None:
 
 
 def person(db: Session, role: Role) -> User:
-    return make_user(db, roles=(role,))
+    # A name without digits: "Signed in as Person 43" would read as a count.
+    return make_user(db, roles=(role,), display_name=f"Robin {role.value.title()}")
 
 
 @pytest.fixture

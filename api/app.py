@@ -29,6 +29,7 @@ from web.pages.public import router as public_pages
 from web.pages.reports import router as reports_pages
 from web.pages.roster import router as roster_pages
 from web.pages.schedule import router as schedule_pages
+from web.pages.settings import router as settings_pages
 from web.pages.supporter import router as supporter_pages
 from web.rendering import STATIC_DIR
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(roster_pages)
     app.include_router(schedule_pages)
     app.include_router(reports_pages)
+    app.include_router(settings_pages)
     app.include_router(admin_pages)
     app.include_router(mail_queue_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

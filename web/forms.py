@@ -69,6 +69,10 @@ def _message_of(problem: Any) -> str:
     kind = problem["type"]
     if kind == "string_too_short":
         return f"Use at least {problem['ctx']['min_length']} characters."
+    if kind == "greater_than_equal":
+        return f"Enter {problem['ctx']['ge']} or more."
+    if kind == "less_than_equal":
+        return f"Enter {problem['ctx']['le']} or less."
     if kind == "value_error":
         # Domain messages are lower-case sentence tails ("this cannot be blank"); a page
         # shows them as sentences.

@@ -51,6 +51,7 @@ class AuditAction(StrEnum):
     encounter_list = "encounter.list"
     encounter_read = "encounter.read"
     report_read = "report.read"
+    report_export = "report.export"  # a report downloaded as a file (also read: report.read)
     audit_read = "audit.read"
     # A refusal answered by the API (outcome "denied"); the object is the route asked for
     api_request = "api.request"

@@ -20,7 +20,8 @@ DEFAULT_TIME_ZONE = "America/New_York"
 
 
 class ProgramSettings(SQLModel, table=True):
-    """The program's own settings: one row, changed by admins, every change audited."""
+    """The program's own settings: one row, changed by admins (coordinators: some), every change
+    audited (`domain.program_settings.service`)."""
 
     __tablename__ = "program_settings"
 

@@ -138,7 +138,7 @@ def read_encounter_report(
     audience: ReportAudience | None = None,
 ) -> EncounterReport:
     """The report for the actor's audience, or (`audience`) a coordinator's choice of it."""
-    exact = _sees_exact_counts(actor, audience)
+    exact = sees_exact_counts(actor, audience)
     report = answer_report(session, query, exact=exact)
     _audit_read(session, actor, query.dimension)
     return report
@@ -187,7 +187,23 @@ def _audit_read(session: Session, actor: Actor, dimension: ReportDimension | str
     )
 
 
-def _sees_exact_counts(actor: Actor, audience: ReportAudience | None = None) -> bool:
+def export_encounter_report(
+    *, session: Session, actor: Actor, query: ReportQuery
+) -> EncounterReport:
+    """The same answer as `read_encounter_report`, for a file that leaves the program: audited
+    as a read and as an export."""
+    report = read_encounter_report(session=session, actor=actor, query=query)
+    record_audit_event(
+        session=session,
+        actor=actor,
+        action=AuditAction.report_export,
+        object_type="report",
+        object_id=query.dimension.value,
+    )
+    return report
+
+
+def sees_exact_counts(actor: Actor, audience: ReportAudience | None = None) -> bool:
     """Coordinators see exact counts; report viewers and API clients with the reports scope get
     suppressed ones; nobody else reads reports (an admin alone neither: least privilege). A
     coordinator may ask for the suppressed answer; nobody else may ask for exact counts."""

@@ -117,8 +117,8 @@ TABLE: dict[str, str] = {
     "PATCH /debrief-requests/{request_id}":            "- x + x x x x | x x x x x x x x x",
     "GET /reports/encounters":                         "- x + x x + x | x x x x x x x + x",
     "GET /audit-events":                               "- + x x x x x | x x x x x x x x +",
-    "GET /settings":                                   "- + x x x x x | x x x x x x x x x",
-    "PATCH /settings":                                 "- + x x x x x | x x x x x x x x x",
+    "GET /settings":                                   "- + + x x x x | x x x x x x x x x",
+    "PATCH /settings":                                 "- + + x x x x | x x x x x x x x x",
 }
 # fmt: on
 

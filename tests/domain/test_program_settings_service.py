@@ -3,9 +3,13 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from domain.actors import Actor
+from domain.codes import Role
 from domain.errors import InvalidInput, PermissionDenied
 from domain.program_settings.models import ProgramSettings, ProgramSettingsUpdate
 from domain.program_settings.service import (
+    ALL_SETTINGS,
+    COORDINATOR_SETTINGS,
+    changeable_settings,
     get_program_settings,
     read_program_settings,
     update_program_settings,
@@ -19,6 +23,23 @@ from tests.factories import (
     audit_actions,
 )
 
+API_CLIENT = Actor.for_api_client(1, frozenset({"reports:read", "audit:read"}))
+# A valid new value for every setting, different from the default.
+NEW_VALUES: dict[str, object] = {
+    "program_name": "Colleagues for care",
+    "small_cell_threshold": 5,
+    "min_distinct_supporters": 4,
+    "default_monthly_cap": 12,
+    "refresher_missed_sessions": 2,
+    "embed_origins": ["https://intranet.example.org"],
+    "session_idle_minutes": 45,
+    "session_absolute_hours": 8,
+    "time_zone": "Europe/Berlin",
+}
+ADMIN_ONLY = sorted(
+    set(NEW_VALUES) - {"program_name", "default_monthly_cap", "refresher_missed_sessions"}
+)
+
 
 def test_an_admin_reads_the_seeded_settings(db: Session) -> None:
     settings = read_program_settings(session=db, actor=ADMIN)
@@ -30,11 +51,13 @@ def test_an_admin_reads_the_seeded_settings(db: Session) -> None:
     assert settings.embed_origins == []
 
 
-@pytest.mark.parametrize("actor", [COORDINATOR, SUPPORTER, REPORT_VIEWER, RESOURCE_EDITOR])
-def test_only_admins_read_or_change_the_settings(db: Session, actor: Actor) -> None:
-    with pytest.raises(PermissionDenied, match="administrator role to read the program settings"):
+@pytest.mark.parametrize("actor", [SUPPORTER, REPORT_VIEWER, RESOURCE_EDITOR, API_CLIENT])
+def test_only_coordinators_and_admins_read_or_change_the_settings(
+    db: Session, actor: Actor
+) -> None:
+    with pytest.raises(PermissionDenied, match="to read the program settings"):
         read_program_settings(session=db, actor=actor)
-    with pytest.raises(PermissionDenied, match="administrator role to change the program settings"):
+    with pytest.raises(PermissionDenied, match="to change the program settings"):
         update_program_settings(
             session=db, actor=actor, data=ProgramSettingsUpdate(small_cell_threshold=5)
         )
@@ -111,3 +134,76 @@ def test_a_missing_settings_row_is_recreated_with_defaults(db: Session) -> None:
     db.flush()
     assert db.get(ProgramSettings, 1) is None
     assert get_program_settings(db).default_monthly_cap == 8
+
+
+# Who changes which setting (rule 1 of domain/program_settings/service.py).
+
+
+def test_every_setting_has_a_test_value() -> None:
+    assert set(NEW_VALUES) == ALL_SETTINGS
+
+
+def test_coordinators_change_three_settings_and_admins_all() -> None:
+    assert changeable_settings(COORDINATOR) == {
+        "program_name",
+        "default_monthly_cap",
+        "refresher_missed_sessions",
+    }
+    assert COORDINATOR_SETTINGS < ALL_SETTINGS
+    assert changeable_settings(ADMIN) == ALL_SETTINGS
+    both = Actor(audit_label="both", roles=frozenset({Role.coordinator, Role.admin}))
+    assert changeable_settings(both) == ALL_SETTINGS
+    for actor in (SUPPORTER, REPORT_VIEWER, RESOURCE_EDITOR, API_CLIENT):
+        assert changeable_settings(actor) == frozenset()
+
+
+def test_a_coordinator_reads_the_settings(db: Session) -> None:
+    assert read_program_settings(session=db, actor=COORDINATOR).small_cell_threshold == 11
+
+
+@pytest.mark.parametrize(
+    "name", ["program_name", "default_monthly_cap", "refresher_missed_sessions"]
+)
+def test_a_coordinator_changes_a_coordinator_setting(db: Session, name: str) -> None:
+    data = ProgramSettingsUpdate.model_validate({name: NEW_VALUES[name]})
+    settings = update_program_settings(session=db, actor=COORDINATOR, data=data)
+    assert getattr(settings, name) == NEW_VALUES[name]
+    assert audit_actions(db, object_type="program_settings", object_id=settings.id) == [
+        f"settings.change.{name}"
+    ]
+
+
+@pytest.mark.parametrize("name", ADMIN_ONLY)
+def test_a_coordinator_is_refused_an_admin_setting_and_nothing_changes(
+    db: Session, name: str
+) -> None:
+    before = get_program_settings(db).model_dump()
+    data = ProgramSettingsUpdate.model_validate(
+        {"program_name": "Colleagues for care", name: NEW_VALUES[name]}
+    )
+    with pytest.raises(PermissionDenied, match="administrator role to change") as refused:
+        update_program_settings(session=db, actor=COORDINATOR, data=data)
+    assert refused.value.field == name
+    assert get_program_settings(db).model_dump() == before  # the program name did not change
+    assert audit_actions(db, object_type="program_settings", object_id=1) == []
+
+
+def test_a_coordinator_may_send_an_admin_setting_back_unchanged(db: Session) -> None:
+    data = ProgramSettingsUpdate(
+        small_cell_threshold=11, time_zone="America/New_York", default_monthly_cap=9
+    )
+    settings = update_program_settings(session=db, actor=COORDINATOR, data=data)
+    assert settings.default_monthly_cap == 9
+    assert audit_actions(db, object_type="program_settings", object_id=1) == [
+        "settings.change.default_monthly_cap"
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(NEW_VALUES))
+def test_an_admin_changes_every_setting(db: Session, name: str) -> None:
+    data = ProgramSettingsUpdate.model_validate({name: NEW_VALUES[name]})
+    settings = update_program_settings(session=db, actor=ADMIN, data=data)
+    assert getattr(settings, name) == NEW_VALUES[name]
+    assert audit_actions(db, object_type="program_settings", object_id=1) == [
+        f"settings.change.{name}"
+    ]

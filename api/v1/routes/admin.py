@@ -41,7 +41,7 @@ def list_audit_events_route(
 @router.get(
     "/settings",
     tags=["settings"],
-    summary="The program settings (admins)",
+    summary="The program settings (coordinators and admins)",
     response_model=ProgramSettingsPublic,
     responses=errors(401, 403),
 )
@@ -53,7 +53,10 @@ def read_settings_route(actor: CurrentActor, session: SessionDep) -> ProgramSett
 @router.patch(
     "/settings",
     tags=["settings"],
-    summary="Change program settings (admins; each change is audited)",
+    summary=(
+        "Change program settings (admins: all; coordinators: program_name, default_monthly_cap, "
+        "refresher_missed_sessions; each change is audited)"
+    ),
     response_model=ProgramSettingsPublic,
     responses=errors(401, 403, 422),
 )

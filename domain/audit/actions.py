@@ -47,6 +47,7 @@ class AuditAction(StrEnum):
     encounter_read = "encounter.read"
     report_read = "report.read"
     audit_read = "audit.read"
+    audit_export = "audit.export"
     # A refusal answered by the API (outcome "denied"); the object is the route asked for
     api_request = "api.request"
     # Tools

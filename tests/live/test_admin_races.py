@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -72,15 +73,19 @@ def count(live_server: LiveServer, table: type, **where: str) -> int:
     return live_server.seed(counted)
 
 
+def invite(
+    admins: list[AdminBrowser], fields: dict[str, object]
+) -> Callable[[int], httpx.Response]:
+    return lambda i: admins[i].post("/admin/users/invite", **fields)
+
+
 def test_admins_inviting_the_same_email_at_once_make_one_user(live_server: LiveServer) -> None:
     admins = signed_in_admins(live_server, PARALLEL)
     try:
         for round_number in range(ROUNDS):
             email = f"same-invitee-{round_number}@hospital.example.org"
             fields = {"email": email, "display_name": "Same Person", "roles": ["supporter"]}
-            answers = at_once(
-                PARALLEL, lambda i, fields=fields: admins[i].post("/admin/users/invite", **fields)
-            )
+            answers = at_once(PARALLEL, invite(admins, fields))
             statuses = Counter(answer.status_code for answer in answers)
             assert statuses == {200: 1, 422: PARALLEL - 1}, live_server.log()
             for answer in answers:

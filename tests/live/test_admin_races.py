@@ -84,7 +84,11 @@ def test_admins_inviting_the_same_email_at_once_make_one_user(live_server: LiveS
     try:
         for round_number in range(ROUNDS):
             email = f"same-invitee-{round_number}@hospital.example.org"
-            fields = {"email": email, "display_name": "Same Person", "roles": ["supporter"]}
+            fields: dict[str, object] = {
+                "email": email,
+                "display_name": "Same Person",
+                "roles": ["supporter"],
+            }
             answers = at_once(PARALLEL, invite(admins, fields))
             statuses = Counter(answer.status_code for answer in answers)
             assert statuses == {200: 1, 422: PARALLEL - 1}, live_server.log()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Literal
 
 import pytest
-from playwright.sync_api import Browser, Page, StorageState, expect
+from playwright.sync_api import Browser, Page, StorageState, ViewportSize, expect
 
 from domain.codes import Role
 from tests.browser.conftest import (
@@ -23,11 +23,12 @@ from tests.browser.test_accessibility import violations_report
 pytestmark = pytest.mark.browser
 
 SCHEMES: list[Literal["light", "dark"]] = ["light", "dark"]
+SCREEN = ViewportSize(width=DESKTOP["width"], height=DESKTOP["height"])
 
 
 @pytest.fixture(scope="module")
 def admin_state(browser: Browser, live_server: LiveServer) -> StorageState:
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+    context = browser.new_context(base_url=live_server.url, viewport=SCREEN)
     page = context.new_page()
     sign_in_to_workspace(page, live_server.new_member(Role.admin))
     state = context.storage_state()
@@ -40,7 +41,7 @@ def admin_page(
     browser: Browser, live_server: LiveServer, admin_state: StorageState
 ) -> Iterator[Page]:
     context = browser.new_context(
-        base_url=live_server.url, viewport=DESKTOP, locale="en-US", storage_state=admin_state
+        base_url=live_server.url, viewport=SCREEN, locale="en-US", storage_state=admin_state
     )
     page = context.new_page()
     watch = ConsoleWatch(page)

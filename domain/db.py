@@ -184,3 +184,16 @@ def insert_for(session: Session, table: Any) -> postgresql.Insert | sqlite.Inser
     databases have it, SQLAlchemy's generic insert does not."""
     on_postgresql = session.get_bind().dialect.name == "postgresql"
     return (postgresql.insert if on_postgresql else sqlite.insert)(table)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern whose escape character is LIKE_ESCAPE, so a
+    search for `api_client` does not match `apiXclient` (`_` and `%` are wildcards)."""
+    return (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from domain.actors import Actor, require_role
@@ -42,8 +43,9 @@ def create_api_client(
     """The new client and its secret, which is never shown again."""
     require_role(actor, Role.admin, to="create API clients")
     name = data.name.strip()
-    if session.exec(select(ApiClient).where(ApiClient.name == name)).first() is not None:
-        raise Conflict(f"An API client named {name!r} exists already.", field="name")
+    taken = Conflict(f"An API client named {name!r} exists already.", field="name")
+    if _named(session, name) is not None:
+        raise taken
     secret = secrets.token_urlsafe(32)
     client = ApiClient(
         client_id=CLIENT_ID_PREFIX + secrets.token_urlsafe(12),
@@ -51,10 +53,22 @@ def create_api_client(
         secret_hash=_secret_hash(secret),
         scope_rows=_scope_rows(data.scopes),
     )
-    session.add(client)
-    session.flush()
+    # Two clients of the same name at once both pass the check (PostgreSQL); the unique index
+    # lets one in, and the other gets the same Conflict as a late one.
+    try:
+        with session.begin_nested():
+            session.add(client)
+            session.flush()
+    except IntegrityError:
+        if _named(session, name) is not None:
+            raise taken from None
+        raise
     _audit(session, actor, AuditAction.api_client_create, client)
     return client, secret
+
+
+def _named(session: Session, name: str) -> ApiClient | None:
+    return session.exec(select(ApiClient).where(ApiClient.name == name)).first()
 
 
 def list_api_clients(*, session: Session, actor: Actor, page: PageRequest) -> Page[ApiClient]:

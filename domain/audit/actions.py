@@ -53,6 +53,7 @@ class AuditAction(StrEnum):
     report_read = "report.read"
     report_export = "report.export"  # a report downloaded as a file (also read: report.read)
     audit_read = "audit.read"
+    audit_export = "audit.export"
     # A refusal answered by the API (outcome "denied"); the object is the route asked for
     api_request = "api.request"
     # Background jobs (the mail queue)

@@ -15,8 +15,8 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column(index=True))
-    actor: str = Field(max_length=100, index=True)
-    action: str = Field(max_length=100, index=True)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=100)
     object_type: str = Field(max_length=60)
     object_id: str | None = Field(default=None, max_length=60)
     outcome: str = Field(default="success", max_length=20)
@@ -25,7 +25,17 @@ class AuditEvent(SQLModel, table=True):
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
 
-    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_event_object", "object_type", "object_id"),
+        # The audit search: by actor, by action prefix (LIKE 'prefix%'), newest first.
+        sa.Index("ix_audit_event_actor_id", "actor", "id"),
+        sa.Index(
+            "ix_audit_event_action_id",
+            "action",
+            "id",
+            postgresql_ops={"action": "varchar_pattern_ops"},
+        ),
+    )
 
 
 class AuditEventPublic(SQLModel):

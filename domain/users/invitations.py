@@ -1,4 +1,11 @@
-"""Inviting people: a user account without a password, and a set-password link by mail."""
+"""Inviting people: a user account without a password, and a set-password link by mail.
+
+Rules:
+- An invited person is `awaiting_password` until they choose one through the link (or sign in
+  through an external identity); only then is the invitation done.
+- Admins may send a fresh link to someone awaiting their password (`resend_invitation`), never
+  to someone who has chosen one (that would be a password reset by another name) and never to
+  a deactivated account (its link would not work)."""
 
 from __future__ import annotations
 
@@ -6,7 +13,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from domain.actors import Actor
+from domain.actors import Actor, require_role
+from domain.codes import Role
+from domain.errors import NotFound, RuleViolation
 from domain.mail.outbox import Mail, mail_is_configured, queue_mail
 from domain.program_settings.service import get_program_settings
 from domain.settings import get_settings
@@ -51,3 +60,21 @@ def send_invitation(*, session: Session, actor: Actor, user: User) -> Invitation
         ),
     )
     return Invitation(user=user, link=link, mailed=mail_is_configured())
+
+
+def awaiting_password(user: User) -> bool:
+    """Invited, and has not chosen a password yet (nor signs in through another identity)."""
+    return user.password_hash is None and user.external_subject is None
+
+
+def resend_invitation(*, session: Session, actor: Actor, user_id: int) -> Invitation:
+    """Admins: a fresh set-password link for someone who has not chosen a password yet."""
+    require_role(actor, Role.admin, to="invite users")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    if not user.active:
+        raise RuleViolation("This account is deactivated; reactivate it first.")
+    if not awaiting_password(user):
+        raise RuleViolation(f"{user.display_name} has chosen a password already.")
+    return send_invitation(session=session, actor=actor, user=user)

@@ -1,13 +1,23 @@
-"""People who sign in: creation, roles, deactivation, passwords and the first-run setup link."""
+"""People who sign in: creation, roles, deactivation, passwords and the first-run setup link.
+
+Rules:
+- One account per email (`_insert_user`): two creations of the same email at the same moment
+  leave one user; the other gets the same Conflict as a late one, never a database error.
+- Deactivating someone ends them at once (`_end_access_of`): their page sessions are deleted in
+  the same transaction, and their bearer tokens are refused on the next call
+  (`domain.auth.service.actor_from_claims` checks `active` on every request).
+- There is always an active admin (`_refuse_losing_last_admin`).
+- Admins find people by name or email, role and active state (`UserFilters`)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, or_, select
 
 from domain.actors import Actor, require_role
 from domain.audit.actions import AuditAction, field_changed
@@ -15,7 +25,7 @@ from domain.audit.service import record_audit_event
 from domain.changes import changes_of
 from domain.codes import Role
 from domain.columns import utcnow
-from domain.db import lock_for
+from domain.db import LIKE_ESCAPE, escape_like, lock_for
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.supporters.service import end_supporter_of_deactivated_user
@@ -53,11 +63,38 @@ def _user_in_reach(session: Session, actor: Actor, user_id: int) -> User:
     return user
 
 
-def list_users(*, session: Session, actor: Actor, page: PageRequest) -> Page[User]:
+@dataclass(frozen=True)
+class UserFilters:
+    """`text` matches part of the name or the email (any case); `role` and `active` exactly."""
+
+    text: str | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+def list_users(
+    *, session: Session, actor: Actor, page: PageRequest, filters: UserFilters | None = None
+) -> Page[User]:
+    """Oldest first. The users table holds the program's staff (hundreds, not millions), so the
+    name search scans it; roles and the active state are indexed."""
     require_role(actor, Role.admin, to="list users")
     query = select(User).order_by(col(User.id)).limit(page.limit + 1)
     if page.after_id is not None:
         query = query.where(col(User.id) > page.after_id)
+    filters = filters or UserFilters()
+    if filters.text and filters.text.strip():
+        pattern = f"%{escape_like(filters.text.strip().lower())}%"
+        query = query.where(
+            or_(
+                func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE),
+                col(User.email).like(pattern, escape=LIKE_ESCAPE),
+            )
+        )
+    if filters.role is not None:
+        holders = select(UserRole.user_id).where(UserRole.role == filters.role)
+        query = query.where(col(User.id).in_(holders))
+    if filters.active is not None:
+        query = query.where(col(User.active).is_(filters.active))
     record_audit_event(
         session=session, actor=actor, action=AuditAction.user_list, object_type="user"
     )
@@ -89,15 +126,16 @@ def _insert_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
         password_hash=hash_password(data.password) if data.password else None,
         role_rows=[UserRole(role=role) for role in sorted(set(data.roles))],
     )
-    # The unique email decides a race: two requests past the check above at once, the second
-    # insert fails here (on PostgreSQL it waits for the first to commit), and only the
-    # savepoint is undone, so the caller gets a field error instead of a broken transaction.
+    # Two creations of the same email at once both pass the check above (PostgreSQL); the
+    # unique index lets one in and the other waits, then fails: the same Conflict for it.
     try:
         with session.begin_nested():
             session.add(user)
             session.flush()
-    except IntegrityError as error:
-        raise taken from error
+    except IntegrityError:
+        if find_user_by_email(session, data.email) is not None:
+            raise taken from None
+        raise
     record_audit_event(
         session=session,
         actor=actor,
@@ -122,6 +160,7 @@ def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdat
     if data.active is not None and data.active != user.active:
         if not data.active:
             _refuse_losing_last_admin(session, user, keeps_admin=False)
+            _end_access_of(session, user_id)
         user.active = data.active
         activated = AuditAction.user_activate if data.active else AuditAction.user_deactivate
         _audit_user(session, actor, activated, user)
@@ -132,6 +171,15 @@ def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdat
     session.add(user)
     session.flush()
     return user
+
+
+def _end_access_of(session: Session, user_id: int) -> None:
+    """A deactivated person is signed out everywhere at once: their page sessions go in this
+    transaction. Their bearer tokens need nothing here: every API request checks `active`."""
+    # web_sessions.service builds on this module (set_password), so import it where used.
+    from domain.web_sessions.service import end_all_sessions_of
+
+    end_all_sessions_of(session, user_id)
 
 
 def _audit_user(session: Session, actor: Actor, action: str, user: User) -> None:

@@ -4,7 +4,7 @@ One table of jobs (mail today), written in the same transaction as the change th
 and claimed by workers (`peer-support worker`).
 
 Revision ID: 5ccb6ee54fb3
-Revises: 307ab2924fd9
+Revises: 7777439975ca
 Create Date: 2026-12-02 09:48:24.054703+00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5ccb6ee54fb3"
-down_revision: str | None = "307ab2924fd9"
+down_revision: str | None = "7777439975ca"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ any collation. Plain CREATE/DROP INDEX: the audit table is never rebuilt (its tr
 changes to its rows).
 
 Revision ID: 4d8915d28121
-Revises: 307ab2924fd9
+Revises: 5ccb6ee54fb3
 Create Date: 2026-12-02 09:49:00+00:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "4d8915d28121"
-down_revision: str | None = "307ab2924fd9"
+down_revision: str | None = "5ccb6ee54fb3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from domain.codes import Role, SupporterStatus
 from domain.db import unit_of_work
@@ -91,11 +91,10 @@ def test_import_a_roster_file_preview_then_apply(coordinator_page: Page) -> None
     csv = (
         "email,name,profession,org unit\n"
         "browser.import@hospital.example.org,Browser Import,Nurse,School of Medicine / Cardiology\n"
-        "bad.row@hospital.example.org,=HYPERLINK(\"x\"),nurse,\n"
+        'bad.row@hospital.example.org,=HYPERLINK("x"),nurse,\n'
     )
-    page.get_by_label("CSV file").set_input_files(
-        files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
-    )
+    chosen: FilePayload = {"name": "roster.csv", "mimeType": "text/csv", "buffer": csv.encode()}
+    page.get_by_label("CSV file").set_input_files(files=[chosen])
     page.get_by_role("button", name="Preview the import").click()
     expect(page.get_by_role("status")).to_contain_text("1 of 2 rows can be imported")
     expect(page.locator(".row-errors")).to_contain_text("like a spreadsheet formula")

@@ -383,7 +383,8 @@ def audit_search(session: Session, *, actor: str, action: str, start: str, end: 
 
 
 SearchText = Annotated[str, Query(max_length=100)]
-DayText = Annotated[str, Query(max_length=10)]
+FromDay = Annotated[str, Query(alias="from", max_length=10)]
+ToDay = Annotated[str, Query(alias="to", max_length=10)]
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
@@ -393,8 +394,8 @@ def audit_page(
     visitor: SignedInVisitor,
     actor: SearchText = "",
     action: SearchText = "",
-    start: Annotated[str, Query(alias="from", max_length=10)] = "",
-    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+    start: FromDay = "",
+    end: ToDay = "",
     before: AfterQuery = None,
 ) -> HTMLResponse:
     require_admin(visitor)
@@ -422,8 +423,8 @@ def audit_export(
     visitor: SignedInVisitor,
     actor: SearchText = "",
     action: SearchText = "",
-    start: Annotated[str, Query(alias="from", max_length=10)] = "",
-    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+    start: FromDay = "",
+    end: ToDay = "",
 ) -> Response:
     require_admin(visitor)
     search = audit_search(session, actor=actor, action=action, start=start, end=end)

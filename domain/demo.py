@@ -198,6 +198,7 @@ MONTHLY_TOPICS = (
     "Peer support across professions",
     "Caring for ourselves as supporters",
 )
+UPCOMING_TOPIC = "Moral distress and moral repair"
 USUAL_ATTENDANCE = {AttendanceStatus.attended: 82, AttendanceStatus.excused: 11,
                     AttendanceStatus.absent: 7}  # fmt: skip
 PAUSED_ATTENDANCE = {AttendanceStatus.attended: 30, AttendanceStatus.excused: 60,
@@ -383,6 +384,7 @@ class _Calendar:
     pilot_trained_on: date
     initial_training_on: date
     monthly_session_days: tuple[date, ...]
+    next_session_on: date  # the coming monthly session: reminders and "Coming up" have one
 
 
 @dataclass(frozen=True)
@@ -495,7 +497,16 @@ def _calendar(today: date) -> _Calendar:
         monthly_session_days=tuple(
             _weekday_on_or_after(month.replace(day=15), WEDNESDAY) for month in months[:-1]
         ),
+        next_session_on=_next_monthly_session_day(today),
     )
+
+
+def _next_monthly_session_day(today: date) -> date:
+    """This month's third-Wednesday-or-so session if it is still ahead, else next month's."""
+    this_months = _weekday_on_or_after(today.replace(day=15), WEDNESDAY)
+    if this_months > today:
+        return this_months
+    return _weekday_on_or_after(months_before(today.replace(day=1), -1).replace(day=15), WEDNESDAY)
 
 
 def _weekday_on_or_after(day: date, weekday: int) -> date:
@@ -652,7 +663,15 @@ def _add_program_sessions(
         )
         for day, topic in zip(load.calendar.monthly_session_days, MONTHLY_TOPICS, strict=True)
     ]
-    load.session.add_all([training, *monthly])
+    upcoming = ProgramSession(
+        kind=SessionKind.monthly_session,
+        starts_at=_at(load.calendar.next_session_on, MONTHLY_HOUR_UTC),
+        duration_minutes=60,
+        topic=UPCOMING_TOPIC,
+        location="Video meeting (link in the invitation)",
+        facilitator_id=facilitator.id,
+    )
+    load.session.add_all([training, *monthly, upcoming])
     load.session.flush()
     return training, monthly
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import NoReturn
 
 from pydantic import ValidationError
@@ -83,6 +85,8 @@ def build_parser() -> OneLineParser:
     worker.add_argument(
         "--once", action="store_true", help="run what is due now, then exit (tests, cron)"
     )
+    # Set by `serve --with-worker`: the worker stops when this process (its parent) is gone.
+    worker.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     worker.add_argument(
         "--poll-seconds",
         type=poll_seconds,
@@ -161,6 +165,9 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> None:
             flush=True,
         )
     worker = start_worker_process() if args.with_worker else None
+    # uvicorn restores the SIGTERM handler it found and raises the signal again once it has
+    # shut down: the default handler would end this process before `finally` stops the worker.
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     try:
         # The app honours X-Forwarded-For itself (FORWARDED_ALLOW_IPS); uvicorn's own default
         # would trust 127.0.0.1 whatever the setting says.
@@ -176,22 +183,82 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> None:
             stop_worker_process(worker)
 
 
+def exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signal.SIGTERM)
+
+
 WORKER_STOP_SECONDS = 40  # a send in progress may take up to its 30 s timeout
+log = logging.getLogger("peer_support.cli")
 
 
-def start_worker_process() -> subprocess.Popen[bytes]:
-    """`peer-support worker` as a child process: Ctrl-C reaches both (same process group)."""
-    return subprocess.Popen([sys.executable, "-m", "api.cli", "worker"])
+@dataclass
+class WorkerProcess:
+    """The worker child of `serve --with-worker`, and whether we asked it to stop."""
+
+    process: subprocess.Popen[bytes]
+    stopping: threading.Event
 
 
-def stop_worker_process(worker: subprocess.Popen[bytes]) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
+def start_worker_process() -> WorkerProcess:
+    """`peer-support worker` as a child process: Ctrl-C reaches both (same process group); it
+    stops by itself when this process is gone (`--parent-pid`), and its unexpected end is
+    reported loudly on stderr."""
+    command = [sys.executable, "-m", "api.cli", "worker", "--parent-pid", str(os.getpid())]
+    worker = WorkerProcess(process=subprocess.Popen(command), stopping=threading.Event())
+    threading.Thread(target=report_unexpected_exit, args=(worker,), daemon=True).start()
+    return worker
+
+
+def report_unexpected_exit(worker: WorkerProcess) -> None:
+    code = worker.process.wait()
+    if not worker.stopping.is_set():
+        message = (
+            f"THE BACKGROUND WORKER STOPPED UNEXPECTEDLY (exit code {code}): no mail or "
+            f"reminders go out until {PROGRAM} is restarted."
+        )
+        log.error(message)
+        print(f"{PROGRAM}: error: {message}", file=sys.stderr, flush=True)
+
+
+def stop_worker_process(worker: WorkerProcess) -> None:
+    worker.stopping.set()
+    if worker.process.poll() is None:
+        worker.process.send_signal(signal.SIGTERM)
     try:
-        worker.wait(timeout=WORKER_STOP_SECONDS)
+        worker.process.wait(timeout=WORKER_STOP_SECONDS)
     except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+        worker.process.kill()
+        worker.process.wait()
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def stop_when_parent_is_gone(parent_pid: int, stop: threading.Event) -> None:
+    """Set `stop` once `parent_pid` is no longer this process's parent (it died: the child is
+    handed to another process). On Linux the kernel also sends SIGTERM then (PDEATHSIG)."""
+    if sys.platform == "linux":
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while not stop.wait(PARENT_CHECK_SECONDS):
+            if os.getppid() != parent_pid:
+                logging.getLogger("peer_support.worker").warning(
+                    "The server (pid %s) is gone; the worker stops too", parent_pid
+                )
+                stop.set()
+
+    if os.getppid() != parent_pid:
+        stop.set()
+        return
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> None:
@@ -216,6 +283,8 @@ def run_worker(settings: Settings, args: argparse.Namespace) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    if args.parent_pid is not None:
+        stop_when_parent_is_gone(args.parent_pid, stop)
     mail = "SMTP_URL" if settings.smtp_url else "the log (no SMTP_URL set)"
     print(f"Worker started: mail goes to {mail}; Ctrl-C stops it.", flush=True)
     worker.run_forever(stop, poll_seconds=args.poll_seconds)

@@ -204,7 +204,8 @@ def start_worker_process() -> WorkerProcess:
     stops by itself when this process is gone (`--parent-pid`), and its unexpected end is
     reported loudly on stderr."""
     command = [sys.executable, "-m", "api.cli", "worker", "--parent-pid", str(os.getpid())]
-    worker = WorkerProcess(process=subprocess.Popen(command), stopping=threading.Event())
+    process = subprocess.Popen(command)  # noqa: S603 (our own fixed command)
+    worker = WorkerProcess(process=process, stopping=threading.Event())
     threading.Thread(target=report_unexpected_exit, args=(worker,), daemon=True).start()
     return worker
 

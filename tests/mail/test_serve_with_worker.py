@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -41,10 +41,10 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def wait_for(condition: object, what: str) -> None:
+def wait_for(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + GENEROUS_SECONDS
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return
         time.sleep(0.1)
     raise AssertionError(f"waited {GENEROUS_SECONDS} s for {what}")
@@ -71,7 +71,9 @@ def server_with_worker(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes]
         "LOG_LEVEL": "warning",
     }
     cli = [sys.executable, "-m", "api.cli"]
-    subprocess.run([*cli, "migrate"], cwd=REPO_ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(  # noqa: S603 (our own fixed command)
+        [*cli, "migrate"], cwd=REPO_ROOT, env=env, check=True, capture_output=True
+    )
     port = free_port()
     with (tmp_path / "serve.log").open("ab") as log:
         server = subprocess.Popen(  # noqa: S603 (our own fixed command)
@@ -89,7 +91,12 @@ def server_with_worker(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes]
                 return False
 
         wait_for(healthy, "the server to answer")
-        wait_for(lambda: workers.extend(children_of(server.pid)) or workers, "the worker")
+
+        def worker_started() -> bool:
+            workers[:] = children_of(server.pid)
+            return bool(workers)
+
+        wait_for(worker_started, "the worker")
         assert len(workers) == 1
         yield server, workers[0]
     finally:

@@ -14,10 +14,13 @@ Rules:
   that one send), never lost.
 - Each claim counts as an attempt. A failed attempt waits `backoff_after(attempt)`: 10 minutes
   doubling each time (10 min, 20, 40, 1 h 20, 2 h 40, 5 h 20, 10 h 40: 21 h 10 min in all);
-  the 8th failed attempt (`MAX_ATTEMPTS`) marks the job `failed`. An admin puts a failed job
-  back with `retry_job` (audited); it then has 8 attempts again.
+  the 8th failed attempt (`MAX_ATTEMPTS`) marks the job `failed`. A handler raising
+  `PermanentJobError` (a message that cannot even be built) fails the job at once. An admin
+  puts a failed job back with `retry_job` (audited); it then has 8 attempts again.
 - A worker finishes only the attempt it claimed (`attempts` is the fence): if its lease ran out
   and another worker claimed the job, the late worker's outcome is ignored.
+- A done job keeps only the recipient and subject of its payload (`KEPT_WHEN_DONE`): the body,
+  which may hold a set-password link, is dropped when it is sent.
 - `last_error` is short (the error's type and first line) and never holds the payload.
 - Time comes from a `Clock` (a callable returning an aware UTC datetime), so tests of backoff
   and reminders step time forward instead of waiting.
@@ -50,10 +53,12 @@ FIRST_BACKOFF = timedelta(minutes=10)
 BACKOFF_FACTOR = 2
 # How long a claim holds: longer than any one job takes (an SMTP send times out in 30 s).
 LEASE = timedelta(minutes=5)
-# Done jobs are deleted after this (their payloads may hold set-password links); failed ones
-# stay longer, for an admin to see and retry.
+# Done jobs are deleted after this; failed ones stay longer, for an admin to see and retry.
 DONE_RETENTION = timedelta(days=7)
 FAILED_RETENTION = timedelta(days=30)
+# A done job keeps only these of its payload (what the admin page shows): a mail's body, which
+# may hold a set-password link, is gone the moment it is sent.
+KEPT_WHEN_DONE = ("to", "subject")
 
 
 def backoff_after(attempt: int) -> timedelta:
@@ -158,13 +163,25 @@ def _holds_claim(claimed: ClaimedJob) -> Any:
     )
 
 
+def summary_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What a done job keeps of its payload: what the admin page shows, never a body."""
+    return {key: payload[key] for key in KEPT_WHEN_DONE if key in payload}
+
+
 def complete(engine: Engine, claimed: ClaimedJob, *, now: Clock = utcnow) -> bool:
-    """Mark the attempt done; False when the claim was lost (lease over, claimed again)."""
+    """Mark the attempt done, its payload cut to `summary_of`; False when the claim was lost
+    (lease over, claimed again)."""
     with unit_of_work(engine) as session:
         done = (
             update(Job)
             .where(_holds_claim(claimed))
-            .values(status=JobStatus.done, finished_at=now(), claimed_until=None, last_error=None)
+            .values(
+                status=JobStatus.done,
+                finished_at=now(),
+                claimed_until=None,
+                last_error=None,
+                payload=summary_of(claimed.payload),
+            )
         )
         return bool(session.exec(done).rowcount)
 
@@ -176,13 +193,18 @@ def describe_error(error: BaseException) -> str:
     return text[:MAX_ERROR_LENGTH]
 
 
+class PermanentJobError(Exception):
+    """Raised by a handler when trying again cannot help (a message that cannot be built):
+    the job fails at once instead of waiting out its attempts."""
+
+
 def record_failure(
-    engine: Engine, claimed: ClaimedJob, error: str, *, now: Clock = utcnow
+    engine: Engine, claimed: ClaimedJob, error: str, *, now: Clock = utcnow, permanent: bool = False
 ) -> JobStatus | None:
-    """After a failed attempt: pending again after the backoff, or failed after the last one.
-    The new status, or None when the claim was lost."""
+    """After a failed attempt: pending again after the backoff, or failed after the last one
+    (or at once when `permanent`). The new status, or None when the claim was lost."""
     moment = now()
-    if claimed.attempt >= MAX_ATTEMPTS:
+    if permanent or claimed.attempt >= MAX_ATTEMPTS:
         values: dict[str, Any] = {
             "status": JobStatus.failed,
             "finished_at": moment,

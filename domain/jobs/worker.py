@@ -3,7 +3,8 @@ between passes, periodic steps (session reminders) enqueue what has become due.
 
 Handlers are looked up by the job's kind (`default_handlers`); they run outside any database
 transaction (a slow SMTP server never holds a lock), and a handler that raises fails that
-attempt only (`domain.jobs.service.record_failure`: backoff, then `failed`). A job of a kind no
+attempt only (`domain.jobs.service.record_failure`: backoff, then `failed`), unless it raises
+`PermanentJobError` (the job fails at once). A job of a kind no
 handler knows fails the same way, so it shows on the admin page instead of vanishing.
 
 Several workers may run at once, on one machine or many: claims never hand one job to two.
@@ -25,6 +26,7 @@ from domain.jobs.service import (
     LEASE,
     ClaimedJob,
     Clock,
+    PermanentJobError,
     claim_next,
     complete,
     describe_error,
@@ -100,7 +102,10 @@ class Worker:
                 raise LookupError(f"no handler for jobs of kind {job.kind!r}")
             handler(job, JobContext(settings=self.settings, now=self.clock()))
         except Exception as error:
-            status = record_failure(self.engine, job, describe_error(error), now=self.clock)
+            permanent = isinstance(error, PermanentJobError)
+            status = record_failure(
+                self.engine, job, describe_error(error), now=self.clock, permanent=permanent
+            )
             log.warning(
                 "Job %s (%s) attempt %s failed: %s; now %s",
                 job.id, job.kind, job.attempt, describe_error(error), status,

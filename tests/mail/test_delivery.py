@@ -3,6 +3,7 @@ a server that is down, fail after 8 attempts and go out when an admin retries th
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,12 +22,13 @@ from domain.debriefs.models import DebriefUrgency
 from domain.debriefs.service import request_debrief
 from domain.jobs.models import Job, JobStatus
 from domain.jobs.service import enqueue
+from domain.jobs.worker import Worker
 from domain.mail.outbox import Mail, queue_mail
 from domain.users.invitations import invite_user
 from domain.users.models import User, UserCreate
 from domain.users.passwords import hash_password
 from tests.factories import actor_of, make_supporter, make_user
-from tests.mail.conftest import Clock, SmtpServer, worker_for
+from tests.mail.conftest import Clock, SmtpServer, settings_for, worker_for
 from tests.web.conftest import PASSWORD, hidden_value, post_sign_in_form
 
 OPERATOR = Actor.operator()
@@ -260,3 +262,80 @@ def test_without_smtp_url_mail_goes_to_the_log_and_the_job_is_done(
     assert INVITEE in caplog.text
     assert link in caplog.text
     assert jobs(mail_engine)[0].status == JobStatus.done
+
+
+def test_a_line_break_in_the_subject_becomes_a_space_and_the_mail_goes_out(
+    mail_engine: Engine, smtp_server: SmtpServer, clock: Clock, tmp_path: Path
+) -> None:
+    with unit_of_work(mail_engine) as session:
+        subject = "Tomorrow: Peer\nSupport monthly session,  Grief\r\n after a code"
+        queue_mail(session, Mail(to=INVITEE, subject=subject, body="hi"))
+
+    assert worker_for(mail_engine, tmp_path, smtp_server, clock).run_due() == 1
+
+    [message] = smtp_server.inbox.messages
+    assert message["Subject"] == "Tomorrow: Peer Support monthly session, Grief after a code"
+    assert jobs(mail_engine)[0].status == JobStatus.done
+
+
+def test_a_message_that_cannot_be_built_fails_at_once_without_retrying(
+    mail_engine: Engine, smtp_server: SmtpServer, clock: Clock, tmp_path: Path
+) -> None:
+    with unit_of_work(mail_engine) as session:
+        queue_mail(session, Mail(to="a@h.example.org\nBcc: b@h.example.org", subject="S", body="x"))
+
+    assert worker_for(mail_engine, tmp_path, smtp_server, clock).run_due() == 1
+
+    [job] = jobs(mail_engine)
+    assert (job.status, job.attempts, job.finished_at) == (JobStatus.failed, 1, clock())
+    assert (job.last_error or "").startswith(
+        "PermanentJobError: the message cannot be built (ValueError:"
+    )
+    assert smtp_server.inbox.messages == []
+
+
+def test_a_sent_job_keeps_only_recipient_and_subject_not_the_link(
+    mail_engine: Engine, smtp_server: SmtpServer, clock: Clock, tmp_path: Path
+) -> None:
+    link = invite(mail_engine)
+    assert link in str(jobs(mail_engine)[0].payload)  # queued: the body carries the link
+
+    assert worker_for(mail_engine, tmp_path, smtp_server, clock).run_due() == 1
+
+    [job] = jobs(mail_engine)
+    assert job.status == JobStatus.done
+    assert set(job.payload) == {"to", "subject"}
+    assert job.payload["to"] == INVITEE
+    assert link.rsplit("/", 1)[1] not in str(job.payload)
+
+
+def test_credentials_over_smtp_without_starttls_are_refused_and_never_sent(
+    mail_engine: Engine, smtp_server: SmtpServer, clock: Clock, tmp_path: Path
+) -> None:
+    invite(mail_engine)
+    url = f"smtp://mailer:s3cret@127.0.0.1:{smtp_server.port}"  # aiosmtpd offers no STARTTLS
+    worker = Worker(
+        engine=mail_engine, settings=settings_for(mail_engine, tmp_path, url), clock=clock
+    )
+    sent: list[bytes] = []
+    real_send = smtplib.SMTP.send
+
+    def spy(client: smtplib.SMTP, data: str | bytes) -> None:
+        sent.append(data if isinstance(data, bytes) else data.encode())
+        real_send(client, data)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(smtplib.SMTP, "send", spy)
+        assert worker.run_due() == 1
+
+    [job] = jobs(mail_engine)
+    assert (job.status, job.attempts) == (JobStatus.pending, 1)  # tried again later
+    assert job.last_error == (
+        f"SmtpSecurityError: the SMTP server 127.0.0.1:{smtp_server.port} does not offer "
+        "STARTTLS: the password in SMTP_URL is not sent in clear (use smtps:// or a server "
+        "offering STARTTLS)"
+    )
+    assert sent[0].upper().startswith(b"EHLO")
+    assert not any(line.upper().startswith(b"AUTH") for line in sent)
+    assert b"s3cret" not in b"".join(sent)
+    assert smtp_server.inbox.messages == []

@@ -3,29 +3,40 @@ purge of finished jobs, the SMTP_URL and MAIL_FROM settings, and a login to the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+import ipaddress
+import ssl
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select, update
 
+from domain.codes import Role
 from domain.columns import utcnow
 from domain.db import unit_of_work
-from domain.errors import Conflict, NotFound, PermissionDenied
+from domain.errors import Conflict, DomainError, NotFound, PermissionDenied
 from domain.jobs.models import Job, JobStatus
 from domain.jobs.service import MAX_ATTEMPTS, backoff_after, purge_finished_jobs, retry_job
+from domain.mail import sending
 from domain.mail.outbox import Mail, queue_mail
 from domain.settings import Settings
+from domain.users.invitations import resend_invitation
+from domain.web_sessions.service import check_password_link
 from tests.factories import (
     ADMIN,
     COORDINATOR,
     REPORT_VIEWER,
     RESOURCE_EDITOR,
     SUPPORTER,
+    make_user,
 )
 from tests.mail.conftest import Clock, SmtpServer, worker_for
 
@@ -118,9 +129,40 @@ def test_mail_from_must_be_an_address() -> None:
         Settings(_env_file=None, mail_from="Peer Support")
 
 
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_the_worker_logs_in_with_the_user_and_password_of_the_url(
-    mail_engine: Engine, clock: Clock, tmp_path: Path
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - DAY)
+        .not_valid_after(now + DAY)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_the_worker_logs_in_with_the_user_and_password_of_the_url_after_starttls(
+    mail_engine: Engine, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logins: list[tuple[bytes, bytes]] = []
 
@@ -129,8 +171,18 @@ def test_the_worker_logs_in_with_the_user_and_password_of_the_url(
         logins.append((credentials.login, credentials.password))
         return AuthResult(success=True)
 
+    cert, key = self_signed_certificate(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(sending.ssl, "create_default_context", lambda: trusting)
     server = SmtpServer(
-        options={"auth_require_tls": False, "auth_required": True, "authenticator": authenticator}
+        options={
+            "tls_context": server_tls,
+            "require_starttls": True,
+            "auth_required": True,
+            "authenticator": authenticator,
+        }
     )
     server.start()
     try:
@@ -144,3 +196,16 @@ def test_the_worker_logs_in_with_the_user_and_password_of_the_url(
         server.stop()
     assert logins == [(b"mailer@hospital", b"p@ss/word")]
     assert len(server.inbox.messages) == 1
+
+
+def test_a_resent_invitation_makes_the_older_unused_links_stop_working(db: Session) -> None:
+    invited = make_user(db, roles=(Role.supporter,))
+    assert invited.id is not None
+    first = resend_invitation(session=db, actor=ADMIN, user_id=invited.id)
+    second = resend_invitation(session=db, actor=ADMIN, user_id=invited.id)
+    third = resend_invitation(session=db, actor=ADMIN, user_id=invited.id)
+
+    for old in (first, second):
+        with pytest.raises(DomainError):
+            check_password_link(db, old.link.rsplit("/", 1)[1])
+    assert check_password_link(db, third.link.rsplit("/", 1)[1]).user_id == invited.id

@@ -44,6 +44,7 @@ PERIODIC_EVERY = timedelta(minutes=1)
 class JobContext:
     settings: Settings
     now: datetime
+    engine: Engine  # for a handler that checks, at run time, that its job still holds
 
 
 Handler = Callable[[ClaimedJob, JobContext], None]
@@ -56,10 +57,17 @@ def send_mail_job(job: ClaimedJob, context: JobContext) -> None:
     send_mail(job.payload, job_id=job.id, settings=context.settings, now=context.now)
 
 
+def send_reminder_job(job: ClaimedJob, context: JobContext) -> None:
+    from domain.mail.reminders import send_reminder
+
+    send_reminder(job, engine=context.engine, settings=context.settings, now=context.now)
+
+
 def default_handlers() -> dict[str, Handler]:
     from domain.mail.outbox import MAIL_SEND
+    from domain.mail.reminders import REMINDER_SEND
 
-    return {MAIL_SEND: send_mail_job}
+    return {MAIL_SEND: send_mail_job, REMINDER_SEND: send_reminder_job}
 
 
 def enqueue_reminders_step(engine: Engine, now: datetime) -> int:
@@ -100,7 +108,8 @@ class Worker:
         try:
             if handler is None:
                 raise LookupError(f"no handler for jobs of kind {job.kind!r}")
-            handler(job, JobContext(settings=self.settings, now=self.clock()))
+            context = JobContext(settings=self.settings, now=self.clock(), engine=self.engine)
+            handler(job, context)
         except Exception as error:
             permanent = isinstance(error, PermanentJobError)
             status = record_failure(

@@ -10,21 +10,30 @@ Rules:
 - Each reminder goes once: its job's dedupe key names the session, its start time and the
   supporter, so the worker may enqueue on every pass. A session moved to another time is
   reminded of again at its new time; a cancelled (deleted) session is not reminded of.
+- A reminder is checked again when it is sent (it may go out late, after the SMTP server was
+  down): if its session is gone, has moved to another time or has started, it is dropped (the
+  job is done, nothing sent, a line in the log). Its subject says "Tomorrow" or "Today" only
+  when that is true at the moment of sending, and the date otherwise.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import asdict
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from domain.codes import SessionKind, SupporterStatus
 from domain.jobs.models import Job
-from domain.mail.outbox import Mail, queue_mail
+from domain.jobs.service import ClaimedJob, enqueue
+from domain.mail.outbox import Mail
+from domain.mail.sending import send_mail
 from domain.program_settings.service import get_program_settings, program_time_zone
 from domain.sessions.models import ProgramSession
-from domain.settings import get_settings
+from domain.settings import Settings, get_settings
 from domain.supporters.models import Supporter
 from domain.users.models import User
 
@@ -33,6 +42,9 @@ REMINDER_LOCAL_TIME = time(8, 0)
 # before it, a daylight saving change adds one; sessions further off are not looked at.
 LOOK_AHEAD = timedelta(hours=48)
 WHEN_PATTERN = "%A, %B %-d, %Y, %-I:%M %p %Z"
+DAY_PATTERN = "%A, %B %-d"
+REMINDER_SEND = "mail.session_reminder"
+log = logging.getLogger("peer_support.mail")
 
 
 def reminder_opens_at(starts_at: datetime, zone: ZoneInfo) -> datetime:
@@ -72,14 +84,36 @@ def active_supporters(session: Session) -> list[tuple[int, str, str]]:
     return [(supporter_id, email, name) for supporter_id, email, name in rows if supporter_id]
 
 
+def when_word(starts_at: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """ "Today", "Tomorrow" or the weekday and date, as seen at `now` in `zone`."""
+    day = starts_at.astimezone(zone).date()
+    today = now.astimezone(zone).date()
+    if day == today:
+        return "Today"
+    if day == today + timedelta(days=1):
+        return "Tomorrow"
+    return starts_at.astimezone(zone).strftime(DAY_PATTERN)
+
+
+def reminder_about(program: str, program_session: ProgramSession) -> str:
+    return f"{program} monthly session, {program_session.topic}"
+
+
 def reminder_mail(
-    program_session: ProgramSession, *, email: str, name: str, program: str, zone: ZoneInfo
+    program_session: ProgramSession,
+    *,
+    email: str,
+    name: str,
+    program: str,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> Mail:
     when = program_session.starts_at.astimezone(zone).strftime(WHEN_PATTERN)
     place = program_session.location or "to be announced"
+    day = when_word(program_session.starts_at, now, zone)
     return Mail(
         to=email,
-        subject=f"Tomorrow: {program} monthly session, {program_session.topic}",
+        subject=f"{day}: {reminder_about(program, program_session)}",
         body=(
             f"Hello {name},\n\n"
             f"A reminder of the {program} monthly session:\n\n"
@@ -89,6 +123,28 @@ def reminder_mail(
             f"Your sessions: {get_settings().public_url.rstrip('/')}/sessions\n"
         ),
     )
+
+
+def send_reminder(job: ClaimedJob, *, engine: Engine, settings: Settings, now: datetime) -> None:
+    """The `mail.session_reminder` job: send it if its session still holds (there, at the same
+    start, not started), with a subject true at `now`; otherwise drop it."""
+    payload = job.payload
+    with Session(engine) as session:
+        program_session = session.get(ProgramSession, int(payload["session_id"]))
+        zone = program_time_zone(session)
+    starts_at = datetime.fromisoformat(str(payload["starts_at"]))
+    reason = None
+    if program_session is None:
+        reason = "the session was cancelled"
+    elif program_session.starts_at != starts_at:
+        reason = "the session was moved to another time"
+    elif program_session.starts_at <= now:
+        reason = "the session has started"
+    if reason is not None:
+        log.info("Reminder (job %s) not sent: %s", job.id, reason)
+        return
+    subject = f"{when_word(starts_at, now, zone)}: {payload['about']}"
+    send_mail({**payload, "subject": subject}, job_id=job.id, settings=settings, now=now)
 
 
 def enqueue_due_reminders(session: Session, now: datetime) -> int:
@@ -109,8 +165,14 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
             if keys[supporter_id] in known:
                 continue
             mail = reminder_mail(
-                program_session, email=email, name=name, program=program, zone=zone
+                program_session, email=email, name=name, program=program, zone=zone, now=now
             )
-            queue_mail(session, mail, dedupe_key=keys[supporter_id], run_at=now)
+            payload = {
+                **asdict(mail),
+                "session_id": program_session.id,
+                "starts_at": program_session.starts_at.isoformat(),
+                "about": reminder_about(program, program_session),
+            }
+            enqueue(session, REMINDER_SEND, payload, dedupe_key=keys[supporter_id], run_at=now)
             queued += 1
     return queued

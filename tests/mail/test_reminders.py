@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from domain.codes import Role, SessionKind, SupporterStatus
 from domain.db import unit_of_work
 from domain.jobs.models import Job
-from domain.mail.reminders import enqueue_due_reminders, reminder_opens_at
+from domain.mail.reminders import enqueue_due_reminders, reminder_opens_at, when_word
+from domain.sessions.models import ProgramSession
 from domain.sessions.service import delete_program_session
 from tests.factories import COORDINATOR, make_program_session, make_supporter, make_user
 from tests.mail.conftest import Clock, SmtpServer, worker_for
@@ -128,3 +130,86 @@ def test_a_supporter_paused_before_the_reminder_gets_none(mail_engine: Engine) -
         session.add(supporter)
     with unit_of_work(mail_engine) as session:
         assert enqueue_due_reminders(session, OPENS) == 0
+
+
+def jobs_by_status(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        statuses = [job.status.value for job in session.exec(select(Job))]
+    return {status: statuses.count(status) for status in sorted(set(statuses))}
+
+
+def test_a_late_reminder_is_dropped_when_its_session_was_cancelled_or_moved_and_says_today(
+    mail_engine: Engine,
+    smtp_server_down: SmtpServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with unit_of_work(mail_engine) as session:
+        make_supporter(
+            session, user=make_user(session, roles=(Role.supporter,), email="one@h.example.org")
+        )
+        make_program_session(session, starts_at=STARTS, topic="Holds")
+        moved = make_program_session(session, starts_at=STARTS, topic="Moves")
+        cancelled = make_program_session(session, starts_at=STARTS, topic="Cancelled")
+    clock = Clock(OPENS)
+    worker = worker_for(mail_engine, tmp_path, smtp_server_down, clock)
+    assert worker.run_due() == 3  # the server is down: all three wait
+    assert jobs_by_status(mail_engine) == {"pending": 3}
+
+    with unit_of_work(mail_engine) as session:
+        row = session.get(ProgramSession, moved.id)
+        assert row is not None
+        row.starts_at = STARTS + timedelta(hours=1)
+        session.add(row)
+    with unit_of_work(mail_engine) as session:
+        assert cancelled.id is not None
+        delete_program_session(session=session, actor=COORDINATOR, session_id=cancelled.id)
+    smtp_server_down.start()
+    # 00:30 in New York on Thursday January 14, the day of the sessions (05:30 UTC).
+    clock.set(datetime(2027, 1, 14, 5, 30, tzinfo=UTC))
+    with caplog.at_level("INFO", logger="peer_support.mail"):
+        assert worker.run_due() == 4  # 3 late ones, and one for the moved session's new time
+
+    subjects = sorted(message["Subject"] for message in smtp_server_down.inbox.messages)
+    assert [subject.startswith("Today: ") for subject in subjects] == [True, True]
+    assert [subject.rsplit(", ", 1)[1] for subject in subjects] == ["Holds", "Moves"]
+    moved_body = next(
+        message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        for message in smtp_server_down.inbox.messages
+        if "Moves" in message["Subject"]
+    )
+    assert "6:00 PM EST" in moved_body  # the new time, not the old 5:00 PM
+    assert "not sent: the session was cancelled" in caplog.text
+    assert "not sent: the session was moved to another time" in caplog.text
+    assert jobs_by_status(mail_engine) == {"done": 4}
+
+
+def test_a_reminder_delivered_after_its_session_started_is_dropped(
+    mail_engine: Engine,
+    smtp_server_down: SmtpServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with unit_of_work(mail_engine) as session:
+        make_supporter(session)
+        make_program_session(session, starts_at=STARTS)
+    clock = Clock(OPENS)
+    worker = worker_for(mail_engine, tmp_path, smtp_server_down, clock)
+    assert worker.run_due() == 1
+    smtp_server_down.start()
+
+    clock.set(STARTS)  # the backoff ended as the session began
+    with caplog.at_level("INFO", logger="peer_support.mail"):
+        assert worker.run_due() == 1
+
+    assert smtp_server_down.inbox.messages == []
+    assert "not sent: the session has started" in caplog.text
+    assert jobs_by_status(mail_engine) == {"done": 1}
+
+
+def test_the_subject_says_tomorrow_only_when_it_is() -> None:
+    assert when_word(STARTS, OPENS, NEW_YORK) == "Tomorrow"
+    # 23:59 in New York on Wednesday: still tomorrow; a minute later, today.
+    assert when_word(STARTS, datetime(2027, 1, 14, 4, 59, tzinfo=UTC), NEW_YORK) == "Tomorrow"
+    assert when_word(STARTS, datetime(2027, 1, 14, 5, 0, tzinfo=UTC), NEW_YORK) == "Today"
+    assert when_word(STARTS, OPENS - timedelta(days=1), NEW_YORK) == "Thursday, January 14"

@@ -25,10 +25,24 @@ from domain.settings import Settings
 from tests.databases import fresh_database, sibling_database_url
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def reserved_port() -> socket.socket:
+    """A loopback port held by a bound socket that does not listen: nobody else can take it,
+    and (on Linux) connections to it are refused, as to a server that is down."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+class SocketController(Controller):
+    """aiosmtpd's controller serving on a socket we bound already (no window to lose the port)."""
+
+    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+        self.sock = sock
+        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
 
 
 class Inbox:
@@ -36,12 +50,18 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
-        self.lock = threading.Lock()
+        self.arrived = threading.Condition()
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-        with self.lock:
+        with self.arrived:
             self.messages.append(message_from_bytes(envelope.content))
+            self.arrived.notify_all()
         return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 60) -> bool:
+        """Until `count` messages have arrived (True) or `timeout` seconds passed (False)."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
 
     def to(self, address: str) -> list[Message]:
         return [message for message in self.messages if message["To"] == address]
@@ -49,27 +69,38 @@ class Inbox:
 
 @dataclass
 class SmtpServer:
-    """An aiosmtpd server on a fixed port that a test can stop and start again."""
+    """An aiosmtpd server on a fixed port, held from the start (`reserved_port`), that a test
+    can stop and start again."""
 
-    port: int = field(default_factory=free_port)
+    reservation: socket.socket | None = field(default_factory=reserved_port)
     inbox: Inbox = field(default_factory=Inbox)
     controller: Controller | None = None
     options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        assert self.reservation is not None
+        self.port = int(self.reservation.getsockname()[1])
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.controller = Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, **self.options
-        )
+        sock, self.reservation = self.reservation, None
+        if sock is None:  # started before: bind the same port again
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self.port))
+        self.controller = SocketController(self.inbox, sock, **self.options)
         self.controller.start()
 
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+        if self.reservation is not None:
+            self.reservation.close()
+            self.reservation = None
 
 
 @pytest.fixture

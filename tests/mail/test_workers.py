@@ -151,10 +151,7 @@ def test_the_worker_sends_while_running_and_stops_cleanly_on_sigterm(
         assert process.stdout is not None
         assert process.stdout.readline().startswith("Worker started")
         queue_numbered_mail(mail_engine, 2)
-        for _ in range(100):
-            if len(smtp_server.inbox.messages) == 2:
-                break
-            threading.Event().wait(0.1)
+        assert smtp_server.inbox.wait_for(2, timeout=60)
         assert len(smtp_server.inbox.messages) == 2
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=20)

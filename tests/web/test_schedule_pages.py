@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -509,20 +509,26 @@ def test_reading_the_sheet_is_audited(
 
 # The monthly tally.
 
-LAST_MONTH = (utcnow().date().replace(day=1) - timedelta(days=1)).replace(day=10)
-MONTH_BEFORE = (LAST_MONTH.replace(day=1) - timedelta(days=1)).replace(day=10)
+
+@pytest.fixture
+def months() -> tuple[date, date]:
+    """The 10th of last month and of the month before, reckoned when the test runs (not when
+    the module is imported, which may be in another month)."""
+    last = (utcnow().date().replace(day=1) - timedelta(days=1)).replace(day=10)
+    return last, (last.replace(day=1) - timedelta(days=1)).replace(day=10)
 
 
-def busy_month(db: Session) -> None:
+def busy_month(db: Session, months: tuple[date, date]) -> None:
     """Last month: 30 inpatient encounters from 4 supporters, 23 ICU from 4, and 7 in the ED
     from 2 (a small cell), 9 in an office from 3 (small as well). The month before: 40
     inpatient."""
+    last_month, month_before = months
     team = [make_supporter(db) for _ in range(4)]
-    add_encounter_rows_by(db, team, 30, on=LAST_MONTH)
-    add_encounter_rows_by(db, team, 23, on=LAST_MONTH, setting="icu")
-    add_encounter_rows_by(db, team[:2], 7, on=LAST_MONTH, setting="emergency_department")
-    add_encounter_rows_by(db, team[:3], 9, on=LAST_MONTH, setting="office")
-    add_encounter_rows_by(db, team, 40, on=MONTH_BEFORE)
+    add_encounter_rows_by(db, team, 30, on=last_month)
+    add_encounter_rows_by(db, team, 23, on=last_month, setting="icu")
+    add_encounter_rows_by(db, team[:2], 7, on=last_month, setting="emergency_department")
+    add_encounter_rows_by(db, team[:3], 9, on=last_month, setting="office")
+    add_encounter_rows_by(db, team, 40, on=month_before)
 
 
 def row_of(page: str, table: str, value_label: str) -> list[str]:
@@ -532,10 +538,10 @@ def row_of(page: str, table: str, value_label: str) -> list[str]:
 
 
 def test_the_room_view_never_carries_a_suppressed_count(
-    client: TestClient, db: Session, as_coordinator: Browser
+    client: TestClient, db: Session, as_coordinator: Browser, months: tuple[date, date]
 ) -> None:
-    busy_month(db)
-    month = LAST_MONTH.strftime("%Y-%m")
+    busy_month(db, months)
+    month = months[0].strftime("%Y-%m")
     room = client.get(f"/tally?month={month}").text
     assert row_of(room, "setting", "Inpatient unit") == ["30", "40"]
     assert row_of(room, "setting", "ICU")[0] == "23"
@@ -555,16 +561,17 @@ def test_the_room_view_never_carries_a_suppressed_count(
 
 
 def test_the_tally_defaults_to_the_month_of_the_latest_monthly_session(
-    client: TestClient, db: Session, as_coordinator: Browser
+    client: TestClient, db: Session, as_coordinator: Browser, months: tuple[date, date]
 ) -> None:
-    make_program_session(db, starts_at=datetime.combine(MONTH_BEFORE, datetime.min.time(), UTC)
+    last_month, month_before = months
+    make_program_session(db, starts_at=datetime.combine(month_before, datetime.min.time(), UTC)
                          + timedelta(hours=17), topic="Older")  # fmt: skip
-    make_program_session(db, starts_at=datetime.combine(LAST_MONTH, datetime.min.time(), UTC)
+    make_program_session(db, starts_at=datetime.combine(last_month, datetime.min.time(), UTC)
                          + timedelta(hours=17), topic="Latest")  # fmt: skip
     make_program_session(db, starts_at=utcnow() + timedelta(days=40), topic="Not yet")
     page = client.get("/tally").text
-    assert f"Monthly tally: {LAST_MONTH.strftime('%B %Y')}" in page
-    assert f"Compared with {MONTH_BEFORE.strftime('%B %Y')}" in page
+    assert f"Monthly tally: {last_month.strftime('%B %Y')}" in page
+    assert f"Compared with {month_before.strftime('%B %Y')}" in page
     assert "Latest" in page
 
 

@@ -489,10 +489,13 @@ def test_the_import_preview_names_each_bad_row_with_its_reason(
     assert sorted(rows) == list(range(2, 10))
     assert rows[2] == ("row-good", "fine@hospital.example.org", "Ready")
     expected = {
-        3: ("taken@hospital.example.org", "A user with the email taken@hospital.example.org exists already."),
-        4: ("twin@hospital.example.org", "The email twin@hospital.example.org is on line 6 too: keep one row for it."),
+        3: ("taken@hospital.example.org",
+            "A user with the email taken@hospital.example.org exists already."),
+        4: ("twin@hospital.example.org",
+            "The email twin@hospital.example.org is on line 6 too: keep one row for it."),
         5: ("odd@hospital.example.org", '"astronaut" is not a profession of the program.'),
-        6: ("TWIN@hospital.example.org", "The email TWIN@hospital.example.org is on line 4 too: keep one row for it."),
+        6: ("TWIN@hospital.example.org",
+            "The email TWIN@hospital.example.org is on line 4 too: keep one row for it."),
         7: ("noname@hospital.example.org", "The name is missing."),
         8: ("formula@hospital.example.org", "like a spreadsheet formula"),
         9: ("", "The email is missing."),

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from domain.codes import Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
+from domain.program_settings.service import get_program_settings
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
 from domain.users.models import User
@@ -558,6 +559,56 @@ def test_the_room_view_never_carries_a_suppressed_count(
     assert row_of(exact, "setting", "Office")[0] == "9"
     assert "not for the room" in exact
     assert f'href="/tally?month={month}"' in exact
+
+
+def figures(page: str) -> list[str]:
+    """Every figure of the tally in page order: the summary, each table's cells and the
+    matrix (a hidden one reads "hidden")."""
+    body = page.split('<dl class="tally-summary">')[1]
+    cells = re.findall(r'<(?:dd|td class="number[^"]*")>(.*?)</(?:dd|td)>', body, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def test_the_room_view_hides_every_small_count_in_every_table(
+    client: TestClient, db: Session, as_coordinator: Browser, months: tuple[date, date]
+) -> None:
+    """With k = 40: 61 ordinary encounters and, for each table, a small group that differs
+    from them in that table only (a different size each, so that no two hidden values are
+    alike), and 29 the month before. Every exact value the room view hides appears nowhere in
+    its page."""
+    last_month, month_before = months
+    settings = get_program_settings(db)
+    settings.small_cell_threshold = 40
+    db.add(settings)
+    team = [make_supporter(db) for _ in range(4)]
+    add_encounter_rows_by(db, team, 61, on=last_month)
+    for count, values in (
+        (37, {"setting": "icu"}),
+        (33, {"stressors": ("patient_death",)}),
+        (31, {"elements": ("encouragement",)}),
+        (27, {"support_types": ("informational",)}),
+        (26, {"escalation": "warm_referral"}),
+        (24, {"peer_profession_code": "pharmacist"}),
+        (22, {"peer_profession_code": "nurse"}),  # nurse to nurse: not interprofessional
+    ):
+        add_encounter_rows_by(db, team, count, on=last_month, **values)
+    add_encounter_rows_by(db, team, 29, on=month_before)
+    month = last_month.strftime("%Y-%m")
+
+    exact = figures(client.get(f"/tally?month={month}&exact=1").text)
+    answer = client.get(f"/tally?month={month}")
+    room = figures(answer.text)
+    assert len(exact) == len(room)
+    hidden = {exact_cell for exact_cell, room_cell in zip(exact, room, strict=True)
+              if room_cell == "hidden"}  # fmt: skip
+    assert {"37", "33", "31", "27", "26", "24", "22", "29"} <= hidden
+    for table in ("setting", "stressor", "element", "support_type", "escalation"):
+        assert "hidden" in answer.text.split(f'id="tally-{table}"')[1].split("</table>")[0]
+    page = re.sub(r'name="csrf_token" value="[^"]*"', "", answer.text)
+    page = re.sub(r"hx-headers='[^']*'", "", page)
+    distinctive = {value.removesuffix("%") for value in hidden} - {"0", "—"}  # zeros: anywhere
+    for number in distinctive:
+        assert re.search(rf"(?<![\w.-]){number}(?![\w.])", page) is None, number
 
 
 def test_the_tally_defaults_to_the_month_of_the_latest_monthly_session(

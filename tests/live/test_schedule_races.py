@@ -149,16 +149,16 @@ def test_a_refresher_flag_stays_consistent_with_the_stored_attendance(
     session_id, supporter_id = own_server.seed(rows)
     try:
         for round_number in range(4):
-            answers = at_once(
-                4,
-                lambda n, r=round_number: coordinators[n % 2].http.post(
+
+            def tap(n: int, r: int = round_number) -> httpx.Response:
+                who = coordinators[n % 2]
+                return who.http.post(
                     f"/schedule/{session_id}/attendance/{supporter_id}",
-                    data={
-                        "status": ("attended", "absent", "excused")[(n + r) % 3],
-                        "csrf_token": coordinators[n % 2].csrf,
-                    },
-                ),
-            )
+                    data={"status": ("attended", "absent", "excused")[(n + r) % 3],
+                          "csrf_token": who.csrf},
+                )  # fmt: skip
+
+            answers = at_once(4, tap)
             assert all(a.status_code < 400 for a in answers), [a.text[:300] for a in answers]
             [stored] = rows_of(own_server, session_id, supporter_id)
             with Session(own_server.engine) as session:

@@ -20,6 +20,7 @@ from domain.debriefs.service import request_debrief
 from domain.jobs.models import Job, JobStatus
 from domain.mail.outbox import Mail, queue_mail
 from domain.sessions.models import ProgramSession
+from domain.supporters.models import Supporter
 from tests.factories import (
     actor_of,
     add_encounter_rows,
@@ -36,7 +37,7 @@ from tests.web.conftest import HTML, Browser
 FEW, MANY = 3, 30
 
 
-def a_person(db: Session, n: int, **overrides: object) -> object:
+def a_person(db: Session, n: int, **overrides: object) -> Supporter:
     user = make_user(db, roles=(Role.supporter,), display_name=f"Qc Person {n}")
     return make_supporter(db, user=user, **overrides)
 

@@ -39,6 +39,8 @@ from domain.codes import (
     SupporterStatus,
     SupportType,
 )
+from domain.debriefs.models import DebriefRequest, DebriefUrgency
+from domain.debriefs.service import request_debrief
 from domain.encounters.models import (
     Encounter,
     EncounterElement,
@@ -58,6 +60,7 @@ from tests.factories import (
     make_resource,
     make_supporter,
     make_user,
+    supporter_actor,
 )
 
 Headers = dict[str, str]
@@ -110,6 +113,21 @@ def _add_audit_events(db: Session, count: int) -> None:
         record_audit_event(
             session=db, actor=Actor.operator("test"), action="test.event", object_type="test"
         )
+
+
+def _add_debrief_requests(db: Session, count: int) -> None:
+    """Requests from different supporters; every other one assigned to a trainer (both names
+    come with each row)."""
+    trainer = make_user(db, roles=(Role.coordinator,))
+    for n in range(count):
+        supporter = make_supporter(db)
+        request = request_debrief(
+            session=db, actor=supporter_actor(db, supporter), urgency=DebriefUrgency.today
+        )
+        if n % 2:
+            request.assigned_to_user_id = trainer.id
+            db.add(request)
+    db.flush()
 
 
 def _ids(db: Session, model: Any, *where: Any, newest_first: bool = False) -> list[Any]:
@@ -182,6 +200,12 @@ LISTINGS = [
         (),
         lambda db, n: [make_resource(db) for _ in range(n)],
         lambda db: _ids(db, Resource, col(Resource.published).is_(True)),
+    ),
+    Listing(
+        "/debrief-requests",
+        (Role.coordinator,),
+        _add_debrief_requests,
+        lambda db: _ids(db, DebriefRequest, newest_first=True),
     ),
     Listing(
         "/audit-events",

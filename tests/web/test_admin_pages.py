@@ -480,6 +480,43 @@ def test_deactivation_signs_the_person_out_and_refuses_their_token_at_once(
     assert "Reactivate" in page
 
 
+def test_deactivating_on_the_admin_page_takes_a_supporter_off_the_active_roster_at_once(
+    client: TestClient, db: Session, sign_in: Callable[..., Browser]
+) -> None:
+    """An admin who is also the coordinator deactivates a supporter's account on the admin
+    page: the very next roster page and API list of active supporters leave them out."""
+    both = sign_in(make_user(db, roles=(Role.admin, Role.coordinator), display_name="Ada Both"))
+    supporter = make_supporter(
+        db, user=make_user(db, roles=(Role.supporter,), display_name="Robin Leaving")
+    )
+    other = make_supporter(
+        db, user=make_user(db, roles=(Role.supporter,), display_name="Robin Staying")
+    )
+    token = bearer(client.app.state.token_issuer, f"user:{both.user.id}")  # type: ignore[attr-defined]
+
+    def active_on_the_roster() -> list[str]:
+        page = client.get("/roster?q=robin&status=active")
+        assert page.status_code == 200
+        return re.findall(r'<th scope="row"><a href="/roster/\d+">([^<]+)</a>', page.text)
+
+    def active_in_the_api() -> list[int]:
+        answer = client.get("/api/v1/supporters?status=active&limit=200", headers=token)
+        assert answer.status_code == 200
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert set(active_on_the_roster()) == {"Robin Leaving", "Robin Staying"}
+    assert {supporter.id, other.id} <= set(active_in_the_api())
+
+    answer = client.post(f"/admin/users/{supporter.user_id}/active",
+                         data=both.form(active="no"), follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303
+
+    assert set(active_on_the_roster()) == {"Robin Staying"}
+    listed = active_in_the_api()
+    assert supporter.id not in listed
+    assert other.id in listed
+
+
 def test_reactivation_lets_the_person_sign_in_again(
     client: TestClient,
     db: Session,

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from domain.codes import Role
 from domain.demo import load_demo_program
 from domain.professions.models import Profession
 from domain.program_settings.service import get_program_settings
+from domain.reports.models import ReportDimension
 from domain.supporters.models import Supporter
 from domain.users.models import User
 from tests.factories import (
@@ -227,6 +229,64 @@ def test_a_report_viewer_never_sees_a_hidden_count_by_quarter(as_viewer: Browser
     assert "2025-Q1" in page
     assert "2025-Q2" in page
     assert "2025-01 to 2025-06 (whole calendar quarters)" in page
+
+
+# Per dimension: (values of 37 encounters, values of the 61 others). k = 40 hides the 37 (and
+# whatever must be hidden beside it); 37, 61 and 98 appear nowhere else on the page.
+SMALL, LARGE, DIMENSION_K = 37, 61, 40
+DIMENSION_DATA: dict[ReportDimension, tuple[dict[str, Any], dict[str, Any]]] = {
+    ReportDimension.setting: ({"setting": "icu"}, {"setting": "inpatient_unit"}),
+    ReportDimension.initiated_by: ({"initiated_by": "self_request"}, {}),
+    ReportDimension.modality: ({"modality": "phone"}, {}),
+    ReportDimension.stressor: ({"stressors": ("patient_death",)}, {}),
+    ReportDimension.element: ({"elements": ("encouragement",)}, {}),
+    ReportDimension.support_type: ({"support_types": ("informational",)}, {}),
+    ReportDimension.escalation: ({"escalation": "warm_referral"}, {}),
+    ReportDimension.duration_band: ({"duration_band": "over_60"}, {}),
+    ReportDimension.peer_profession: ({"peer_profession_code": "pharmacist"}, {}),
+    ReportDimension.supporter_profession: ({"supporter_profession": "pharmacist"}, {}),
+    ReportDimension.profession_pair: ({"peer_profession_code": "pharmacist"}, {}),
+    ReportDimension.interprofessional: ({"peer_profession_code": "nurse"}, {}),
+}
+
+
+def test_every_dimension_has_its_leak_data() -> None:
+    assert set(DIMENSION_DATA) == set(ReportDimension)
+
+
+@pytest.mark.parametrize("dimension", list(ReportDimension), ids=str)
+def test_a_report_viewer_never_sees_a_hidden_count_in_any_dimension(
+    db: Session,
+    supporters: list[Supporter],
+    as_coordinator: Browser,
+    as_viewer_too: Browser,
+    dimension: ReportDimension,
+) -> None:
+    """The exact value of every cell the viewer's file hides (read from the coordinator's file)
+    appears nowhere in the viewer's page or file."""
+    settings = get_program_settings(db)
+    settings.small_cell_threshold = DIMENSION_K
+    db.add(settings)
+    small, large = DIMENSION_DATA[dimension]
+    add_encounter_rows_by(db, supporters, SMALL, on=MARCH, **small)
+    add_encounter_rows_by(db, supporters, LARGE, on=MARCH, **large)
+    query = {**MARCH_ONLY, "dimension": dimension.value}
+
+    exact = csv_rows(as_coordinator.client.get("/reports.csv", params=query).text)
+    shown = csv_rows(as_viewer_too.client.get("/reports.csv", params=query).text)
+    assert len(exact) == len(shown)
+    hidden = {
+        int(exact_cell)
+        for exact_row, shown_row in zip(exact[1:], shown[1:], strict=True)
+        for exact_cell, shown_cell in zip(exact_row[1:], shown_row[1:], strict=True)
+        if shown_cell == "hidden"
+    }
+    assert SMALL in hidden, (exact, shown)
+    page = without_tokens(as_viewer_too.client.get("/reports", params=query).text)
+    file = as_viewer_too.client.get("/reports.csv", params=query).text
+    for number in hidden:
+        assert not shows_number(page, number), (number, dimension)
+        assert not shows_number(file, number), (number, dimension)
 
 
 @pytest.mark.usefixtures("march")

@@ -454,6 +454,59 @@ def test_import_previews_then_applies_the_good_rows(
     assert applied.text.count('class="invitation-link"') == 2
 
 
+def preview_rows(page: str) -> dict[int, tuple[str, str, str]]:
+    """Each row of the preview table: line -> (row class, email cell, result cell as text)."""
+    table = page.split('<table class="data-table')[1].split("</table>")[0]
+    rows = {}
+    for row_class, body in re.findall(r'<tr class="(row-good|row-bad)">(.*?)</tr>', table, re.S):
+        line = re.search(r'<th scope="row">(\d+)</th>', body)
+        assert line is not None
+        cells = re.findall(r"<td>(.*?)</td>", body, re.S)
+        result = " ".join(unescape(re.sub(r"<[^>]+>", " ", cells[-1])).split())
+        rows[int(line.group(1))] = (row_class, unescape(cells[0]), result)
+    return rows
+
+
+def test_the_import_preview_names_each_bad_row_with_its_reason(
+    client: TestClient, db: Session, as_coordinator: Browser
+) -> None:
+    make_user(db, email="taken@hospital.example.org")
+    text = (
+        CSV_HEADER
+        + "fine@hospital.example.org,Fine Row,nurse,\n"  # line 2
+        + "taken@hospital.example.org,Taken,nurse,\n"  # line 3
+        + "twin@hospital.example.org,Twin One,nurse,\n"  # line 4
+        + "odd@hospital.example.org,Odd Job,astronaut,\n"  # line 5
+        + "TWIN@hospital.example.org,Twin Two,nurse,\n"  # line 6
+        + "noname@hospital.example.org,,nurse,\n"  # line 7
+        + "formula@hospital.example.org,=1+2,nurse,\n"  # line 8
+        + ",No Email,nurse,\n"  # line 9
+    )
+    preview = upload(client, as_coordinator, text.encode())
+    assert preview.status_code == 200
+    assert "1 of 8 rows can be imported" in preview.text
+    rows = preview_rows(preview.text)
+    assert sorted(rows) == list(range(2, 10))
+    assert rows[2] == ("row-good", "fine@hospital.example.org", "Ready")
+    expected = {
+        3: ("taken@hospital.example.org",
+            "A user with the email taken@hospital.example.org exists already."),
+        4: ("twin@hospital.example.org",
+            "The email twin@hospital.example.org is on line 6 too: keep one row for it."),
+        5: ("odd@hospital.example.org", '"astronaut" is not a profession of the program.'),
+        6: ("TWIN@hospital.example.org",
+            "The email TWIN@hospital.example.org is on line 4 too: keep one row for it."),
+        7: ("noname@hospital.example.org", "The name is missing."),
+        8: ("formula@hospital.example.org", "like a spreadsheet formula"),
+        9: ("", "The email is missing."),
+    }  # fmt: skip
+    for line, (email, reason) in expected.items():
+        row_class, shown_email, result = rows[line]
+        assert row_class == "row-bad", line
+        assert shown_email == email, line
+        assert reason in result, (line, result)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from domain.codes import Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
+from domain.program_settings.service import get_program_settings
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
 from domain.users.models import User
@@ -509,20 +510,26 @@ def test_reading_the_sheet_is_audited(
 
 # The monthly tally.
 
-LAST_MONTH = (utcnow().date().replace(day=1) - timedelta(days=1)).replace(day=10)
-MONTH_BEFORE = (LAST_MONTH.replace(day=1) - timedelta(days=1)).replace(day=10)
+
+@pytest.fixture
+def months() -> tuple[date, date]:
+    """The 10th of last month and of the month before, reckoned when the test runs (not when
+    the module is imported, which may be in another month)."""
+    last = (utcnow().date().replace(day=1) - timedelta(days=1)).replace(day=10)
+    return last, (last.replace(day=1) - timedelta(days=1)).replace(day=10)
 
 
-def busy_month(db: Session) -> None:
+def busy_month(db: Session, months: tuple[date, date]) -> None:
     """Last month: 30 inpatient encounters from 4 supporters, 23 ICU from 4, and 7 in the ED
     from 2 (a small cell), 9 in an office from 3 (small as well). The month before: 40
     inpatient."""
+    last_month, month_before = months
     team = [make_supporter(db) for _ in range(4)]
-    add_encounter_rows_by(db, team, 30, on=LAST_MONTH)
-    add_encounter_rows_by(db, team, 23, on=LAST_MONTH, setting="icu")
-    add_encounter_rows_by(db, team[:2], 7, on=LAST_MONTH, setting="emergency_department")
-    add_encounter_rows_by(db, team[:3], 9, on=LAST_MONTH, setting="office")
-    add_encounter_rows_by(db, team, 40, on=MONTH_BEFORE)
+    add_encounter_rows_by(db, team, 30, on=last_month)
+    add_encounter_rows_by(db, team, 23, on=last_month, setting="icu")
+    add_encounter_rows_by(db, team[:2], 7, on=last_month, setting="emergency_department")
+    add_encounter_rows_by(db, team[:3], 9, on=last_month, setting="office")
+    add_encounter_rows_by(db, team, 40, on=month_before)
 
 
 def row_of(page: str, table: str, value_label: str) -> list[str]:
@@ -532,10 +539,10 @@ def row_of(page: str, table: str, value_label: str) -> list[str]:
 
 
 def test_the_room_view_never_carries_a_suppressed_count(
-    client: TestClient, db: Session, as_coordinator: Browser
+    client: TestClient, db: Session, as_coordinator: Browser, months: tuple[date, date]
 ) -> None:
-    busy_month(db)
-    month = LAST_MONTH.strftime("%Y-%m")
+    busy_month(db, months)
+    month = months[0].strftime("%Y-%m")
     room = client.get(f"/tally?month={month}").text
     assert row_of(room, "setting", "Inpatient unit") == ["30", "40"]
     assert row_of(room, "setting", "ICU")[0] == "23"
@@ -554,17 +561,68 @@ def test_the_room_view_never_carries_a_suppressed_count(
     assert f'href="/tally?month={month}"' in exact
 
 
-def test_the_tally_defaults_to_the_month_of_the_latest_monthly_session(
-    client: TestClient, db: Session, as_coordinator: Browser
+def figures(page: str) -> list[str]:
+    """Every figure of the tally in page order: the summary, each table's cells and the
+    matrix (a hidden one reads "hidden")."""
+    body = page.split('<dl class="tally-summary">')[1]
+    cells = re.findall(r'<(?:dd|td class="number[^"]*")>(.*?)</(?:dd|td)>', body, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
+
+
+def test_the_room_view_hides_every_small_count_in_every_table(
+    client: TestClient, db: Session, as_coordinator: Browser, months: tuple[date, date]
 ) -> None:
-    make_program_session(db, starts_at=datetime.combine(MONTH_BEFORE, datetime.min.time(), UTC)
+    """With k = 40: 61 ordinary encounters and, for each table, a small group that differs
+    from them in that table only (a different size each, so that no two hidden values are
+    alike), and 29 the month before. Every exact value the room view hides appears nowhere in
+    its page."""
+    last_month, month_before = months
+    settings = get_program_settings(db)
+    settings.small_cell_threshold = 40
+    db.add(settings)
+    team = [make_supporter(db) for _ in range(4)]
+    add_encounter_rows_by(db, team, 61, on=last_month)
+    for count, values in (
+        (37, {"setting": "icu"}),
+        (33, {"stressors": ("patient_death",)}),
+        (31, {"elements": ("encouragement",)}),
+        (27, {"support_types": ("informational",)}),
+        (26, {"escalation": "warm_referral"}),
+        (24, {"peer_profession_code": "pharmacist"}),
+        (22, {"peer_profession_code": "nurse"}),  # nurse to nurse: not interprofessional
+    ):
+        add_encounter_rows_by(db, team, count, on=last_month, **values)
+    add_encounter_rows_by(db, team, 29, on=month_before)
+    month = last_month.strftime("%Y-%m")
+
+    exact = figures(client.get(f"/tally?month={month}&exact=1").text)
+    answer = client.get(f"/tally?month={month}")
+    room = figures(answer.text)
+    assert len(exact) == len(room)
+    hidden = {exact_cell for exact_cell, room_cell in zip(exact, room, strict=True)
+              if room_cell == "hidden"}  # fmt: skip
+    assert {"37", "33", "31", "27", "26", "24", "22", "29"} <= hidden
+    for table in ("setting", "stressor", "element", "support_type", "escalation"):
+        assert "hidden" in answer.text.split(f'id="tally-{table}"')[1].split("</table>")[0]
+    page = re.sub(r'name="csrf_token" value="[^"]*"', "", answer.text)
+    page = re.sub(r"hx-headers='[^']*'", "", page)
+    distinctive = {value.removesuffix("%") for value in hidden} - {"0", "—"}  # zeros: anywhere
+    for number in distinctive:
+        assert re.search(rf"(?<![\w.-]){number}(?![\w.])", page) is None, number
+
+
+def test_the_tally_defaults_to_the_month_of_the_latest_monthly_session(
+    client: TestClient, db: Session, as_coordinator: Browser, months: tuple[date, date]
+) -> None:
+    last_month, month_before = months
+    make_program_session(db, starts_at=datetime.combine(month_before, datetime.min.time(), UTC)
                          + timedelta(hours=17), topic="Older")  # fmt: skip
-    make_program_session(db, starts_at=datetime.combine(LAST_MONTH, datetime.min.time(), UTC)
+    make_program_session(db, starts_at=datetime.combine(last_month, datetime.min.time(), UTC)
                          + timedelta(hours=17), topic="Latest")  # fmt: skip
     make_program_session(db, starts_at=utcnow() + timedelta(days=40), topic="Not yet")
     page = client.get("/tally").text
-    assert f"Monthly tally: {LAST_MONTH.strftime('%B %Y')}" in page
-    assert f"Compared with {MONTH_BEFORE.strftime('%B %Y')}" in page
+    assert f"Monthly tally: {last_month.strftime('%B %Y')}" in page
+    assert f"Compared with {month_before.strftime('%B %Y')}" in page
     assert "Latest" in page
 
 

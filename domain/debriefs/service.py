@@ -36,6 +36,7 @@ from domain.db import lock_for
 from domain.debriefs.models import (
     DebriefRequest,
     DebriefRequestPublic,
+    DebriefRequestUpdate,
     DebriefStatus,
     DebriefUrgency,
 )
@@ -275,6 +276,26 @@ def close_debrief_request(*, session: Session, actor: Actor, request_id: int) ->
     if changed.rowcount:  # type: ignore[attr-defined]
         _audit(session, actor, AuditAction.debrief_request_close, request_id)
     return _require_exists(session, request_id)
+
+
+def update_debrief_request(
+    *, session: Session, actor: Actor, request_id: int, data: DebriefRequestUpdate
+) -> DebriefRequestPublic:
+    """Assign a trainer and/or mark done (each change audited), then the request with its
+    names. Nothing to change is refused: it would read who asked with nothing on record."""
+    require_role(actor, Role.coordinator, to=ANSWER_DEBRIEFS)
+    if data.assigned_to_user_id is None and data.status is None:
+        raise InvalidInput("Give a trainer to assign, or mark the request done.")
+    if data.assigned_to_user_id is not None:
+        assign_debrief_request(
+            session=session,
+            actor=actor,
+            request_id=request_id,
+            trainer_user_id=data.assigned_to_user_id,
+        )
+    if data.status == DebriefStatus.done:
+        close_debrief_request(session=session, actor=actor, request_id=request_id)
+    return get_debrief_request(session=session, actor=actor, request_id=request_id)
 
 
 def _audit(session: Session, actor: Actor, action: str, request_id: int) -> None:

@@ -110,9 +110,10 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
     return _insert_user(session=session, actor=actor, data=data)
 
 
-def add_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
-    """Create a user for a caller that has checked the actor may: `create_user` (admins,
-    anyone) and `domain.supporters.invitations.invite_supporter` (coordinators, supporters)."""
+def insert_user_unchecked(*, session: Session, actor: Actor, data: UserCreate) -> User:
+    """Create a user WITHOUT any permission check: the caller must have checked that `actor`
+    may add this person (`domain.supporters.invitations.invite_supporter`: coordinators adding
+    a supporter). Admins creating any user go through `create_user`, which checks."""
     return _insert_user(session=session, actor=actor, data=data)
 
 

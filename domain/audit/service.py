@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.actors import Actor, require_role
+from domain.audit.actions import AuditAction
 from domain.audit.models import AuditEvent
 from domain.codes import ApiScope, Role
 from domain.db import LIKE_ESCAPE, escape_like
@@ -97,7 +98,9 @@ def list_audit_events(
     query = _filtered(session, query, filters or AuditFilters())
     rows = list(session.exec(query))
     result = page_from_rows(rows, page, lambda event: event.id)
-    record_audit_event(session=session, actor=actor, action="audit.read", object_type="audit_event")
+    record_audit_event(
+        session=session, actor=actor, action=AuditAction.audit_read, object_type="audit_event"
+    )
     return result
 
 
@@ -109,6 +112,6 @@ def export_audit_events(
     query = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
     rows = list(session.exec(_filtered(session, query, filters)))
     record_audit_event(
-        session=session, actor=actor, action="audit.export", object_type="audit_event"
+        session=session, actor=actor, action=AuditAction.audit_export, object_type="audit_event"
     )
     return rows

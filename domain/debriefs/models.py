@@ -3,10 +3,10 @@ out, and who closed it."""
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Self
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from sqlmodel import Field, SQLModel
 
 from domain.columns import code_column, timestamp_column, utcnow
@@ -56,6 +56,13 @@ class DebriefRequestUpdate(InputSchema):
 
     assigned_to_user_id: RowId | None = None
     status: Literal[DebriefStatus.done] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        """An empty change is refused (422): every answer naming who asked follows a change."""
+        if self.assigned_to_user_id is None and self.status is None:
+            raise ValueError("Give assigned_to_user_id, or status 'done', or both.")
+        return self
 
 
 class DebriefRequestPublic(BaseModel):

@@ -19,7 +19,7 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -36,6 +36,7 @@ from domain.db import lock_for
 from domain.debriefs.models import (
     DebriefRequest,
     DebriefRequestPublic,
+    DebriefRequestUpdate,
     DebriefStatus,
     DebriefUrgency,
 )
@@ -43,6 +44,7 @@ from domain.debriefs.notify import notify_coordinators
 from domain.encounters.models import Encounter
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
+from domain.program_settings.service import program_today
 from domain.supporters.models import Supporter
 from domain.supporters.service import month_bounds, monthly_workload, supporter_of_user
 from domain.users.models import User, UserRole
@@ -91,13 +93,16 @@ def list_open_requests(session: Session) -> list[DebriefRequest]:
     return list(session.exec(query.order_by(col(DebriefRequest.requested_at))))
 
 
-def should_prompt_debrief(session: Session, supporter: Supporter) -> bool:
+def should_prompt_debrief(
+    session: Session, supporter: Supporter, *, today: date | None = None
+) -> bool:
     """Offer a debrief when the monthly cap is reached or the supporter flagged an encounter
-    this month as wanting one, unless a request is already open."""
+    this month (the program's month, `program_today`) as wanting one, unless a request is
+    already open."""
     assert supporter.id is not None
     if open_request_of(session, supporter.id) is not None:
         return False
-    today = utcnow().date()
+    today = today or program_today(session)
     if monthly_workload(session, supporter, today).cap_reached:
         return True
     start, following = month_bounds(today)
@@ -271,6 +276,26 @@ def close_debrief_request(*, session: Session, actor: Actor, request_id: int) ->
     if changed.rowcount:  # type: ignore[attr-defined]
         _audit(session, actor, AuditAction.debrief_request_close, request_id)
     return _require_exists(session, request_id)
+
+
+def update_debrief_request(
+    *, session: Session, actor: Actor, request_id: int, data: DebriefRequestUpdate
+) -> DebriefRequestPublic:
+    """Assign a trainer and/or mark done (each change audited), then the request with its
+    names. Nothing to change is refused: it would read who asked with nothing on record."""
+    require_role(actor, Role.coordinator, to=ANSWER_DEBRIEFS)
+    if data.assigned_to_user_id is None and data.status is None:
+        raise InvalidInput("Give a trainer to assign, or mark the request done.")
+    if data.assigned_to_user_id is not None:
+        assign_debrief_request(
+            session=session,
+            actor=actor,
+            request_id=request_id,
+            trainer_user_id=data.assigned_to_user_id,
+        )
+    if data.status == DebriefStatus.done:
+        close_debrief_request(session=session, actor=actor, request_id=request_id)
+    return get_debrief_request(session=session, actor=actor, request_id=request_id)
 
 
 def _audit(session: Session, actor: Actor, action: str, request_id: int) -> None:

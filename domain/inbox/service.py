@@ -2,8 +2,11 @@
 
 Rules (each one is the rule where it lives, asked in SQL so a list is one query):
 - a supporter at or over their monthly cap this month: `MonthlyWorkload.cap_reached` (this
-  month's encounters >= the supporter's cap), as `domain.supporters.service` counts it;
+  month's encounters >= the supporter's cap), as `domain.supporters.service` counts it, "this
+  month" being the program's month (`program_today`);
 - a supporter flagged `needs_refresher` (`refresh_needs_refresher`: N missed monthly sessions);
+- both lists (and their counts) leave out supporters who are off the roster: status inactive,
+  or their user account deactivated (`_on_the_roster`);
 - a published resource due for review (`domain.resources.service.is_due_for_review`: never
   reviewed, or 12 months or more since the last review).
 Lists of supporters name people, so reading them is a roster read (audited); the counts on the
@@ -21,11 +24,11 @@ from sqlmodel import Session, col, func, select
 from domain.actors import Actor, require_role
 from domain.audit.actions import AuditAction
 from domain.audit.service import record_audit_event
-from domain.codes import Role
-from domain.columns import utcnow
+from domain.codes import Role, SupporterStatus
 from domain.debriefs.service import DebriefCounts, count_open_requests
 from domain.encounters.models import Encounter
 from domain.pagination import Page, PageRequest, page_from_rows
+from domain.program_settings.service import program_today
 from domain.resources.models import Resource
 from domain.resources.service import due_for_review_clause
 from domain.supporters.models import Supporter
@@ -76,6 +79,12 @@ def _month_counts(day: date) -> Any:
     )
 
 
+def _on_the_roster() -> Any:
+    """Supporters the inbox is about: not inactive, and their user account active (the query
+    joins User)."""
+    return (col(Supporter.status) != SupporterStatus.inactive) & col(User.active).is_(True)
+
+
 def _audit_roster_read(session: Session, actor: Actor) -> None:
     record_audit_event(
         session=session, actor=actor, action=AuditAction.supporter_list, object_type="supporter"
@@ -86,12 +95,12 @@ def supporters_at_cap(
     *, session: Session, actor: Actor, page: PageRequest, day: date | None = None
 ) -> Page[SupporterAtCap]:
     require_role(actor, Role.coordinator, to=SEE_THE_INBOX)
-    counts = _month_counts(day or utcnow().date())
+    counts = _month_counts(day or program_today(session))
     query = (
         select(Supporter.id, User.display_name, counts.c.logged, Supporter.max_encounters_per_month)
         .join(counts, counts.c.supporter_id == Supporter.id)
         .join(User, col(User.id) == Supporter.user_id)
-        .where(counts.c.logged >= Supporter.max_encounters_per_month)
+        .where(counts.c.logged >= Supporter.max_encounters_per_month, _on_the_roster())
         .order_by(col(Supporter.id))
         .limit(page.limit + 1)
     )
@@ -109,7 +118,7 @@ def supporters_needing_refresher(
     query = (
         select(Supporter.id, User.display_name, Supporter.profession_code)
         .join(User, col(User.id) == Supporter.user_id)
-        .where(col(Supporter.needs_refresher).is_(True))
+        .where(col(Supporter.needs_refresher).is_(True), _on_the_roster())
         .order_by(col(Supporter.id))
         .limit(page.limit + 1)
     )
@@ -140,16 +149,20 @@ def resources_due_for_review(
 def inbox_counts(*, session: Session, actor: Actor, day: date | None = None) -> InboxCounts:
     """How many of each (names nobody: the coordinator home shows it without an audit)."""
     require_role(actor, Role.coordinator, to=SEE_THE_INBOX)
-    today = day or utcnow().date()
+    today = day or program_today(session)
     counts = _month_counts(today)
     at_cap = session.exec(
         select(func.count())
         .select_from(Supporter)
         .join(counts, counts.c.supporter_id == Supporter.id)
-        .where(counts.c.logged >= Supporter.max_encounters_per_month)
+        .join(User, col(User.id) == Supporter.user_id)
+        .where(counts.c.logged >= Supporter.max_encounters_per_month, _on_the_roster())
     ).one()
     refresher = session.exec(
-        select(func.count()).select_from(Supporter).where(col(Supporter.needs_refresher).is_(True))
+        select(func.count())
+        .select_from(Supporter)
+        .join(User, col(User.id) == Supporter.user_id)
+        .where(col(Supporter.needs_refresher).is_(True), _on_the_roster())
     ).one()
     due = session.exec(
         select(func.count())

@@ -17,6 +17,7 @@ Rules:
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -50,6 +51,14 @@ def get_program_settings(session: Session) -> ProgramSettings:
 def program_time_zone(session: Session) -> ZoneInfo:
     """Sessions are entered and shown in the program's time zone (stored times are UTC)."""
     return ZoneInfo(get_program_settings(session).time_zone)
+
+
+def program_today(session: Session, now: datetime | None = None) -> date:
+    """Today's date in the program's time zone (at `now`, a UTC datetime; default: now).
+
+    "This month" (the monthly load, the cap, the debrief prompt) is the program's month: at
+    2026-12-01 03:30 UTC it is still November 30 in America/New_York."""
+    return (now or utcnow()).astimezone(program_time_zone(session)).date()
 
 
 def changeable_settings(actor: Actor) -> frozenset[str]:

@@ -14,7 +14,11 @@ Rules:
 - Who is expected at a session (`attendance_sheet`): every active supporter at a monthly
   session, and everyone with an attendance row (invited, or added by a coordinator).
 - Debriefs are confidential: who attended one is shown to coordinators and to the supporter
-  themself only (`may_see_debrief_attendance`), never to admins or API clients.
+  themself only (`may_see_debrief_attendance`), never to admins or API clients; reading and
+  recording a debrief's attendance is the coordinators' alone (`require_attendance_keeper`),
+  and its audit event names the session, not the supporter.
+- Attendance writers lock the session row before the supporter row (`_find_session(lock=True)`):
+  a session cancelled while someone taps answers 404 to the tap, never a deadlock or a 500.
 """
 
 from __future__ import annotations
@@ -78,9 +82,18 @@ def get_program_session(*, session: Session, actor: Actor, session_id: int) -> P
     return _find_session(session, session_id)
 
 
-def _find_session(session: Session, session_id: int) -> ProgramSession:
-    """For callers already allowed to manage sessions (sessions:write needs no read scope)."""
-    found = session.get(ProgramSession, session_id)
+def _find_session(session: Session, session_id: int, *, lock: bool = False) -> ProgramSession:
+    """For callers already allowed to manage sessions (sessions:write needs no read scope).
+    `lock`: the row as last committed, locked until the unit of work ends; writers of a
+    session's attendance take it before any supporter row (`record_attendance`,
+    `delete_program_session`), so they never wait on each other in a cycle, and a session
+    deleted meanwhile is simply not found (404)."""
+    if lock:
+        found = session.get(
+            ProgramSession, session_id, with_for_update=True, populate_existing=True
+        )
+    else:
+        found = session.get(ProgramSession, session_id)
     if found is None:
         raise NotFound(f"There is no session {session_id}.")
     return found
@@ -180,7 +193,7 @@ def update_program_session(
 
 def delete_program_session(*, session: Session, actor: Actor, session_id: int) -> None:
     require_role(actor, *PROGRAM_MANAGERS, to="cancel sessions", scope=ApiScope.sessions_write)
-    found = _find_session(session, session_id)
+    found = _find_session(session, session_id, lock=True)  # the session row, then supporters
     affected = list(
         session.exec(select(Supporter).join(Attendance).where(Attendance.session_id == session_id))
     )
@@ -195,7 +208,9 @@ def record_attendance(
     *, session: Session, actor: Actor, session_id: int, supporter_id: int, data: AttendanceUpdate
 ) -> Attendance:
     require_role(actor, *PROGRAM_MANAGERS, to="record attendance", scope=ApiScope.sessions_write)
-    program_session = _find_session(session, session_id)
+    # The session row first (as delete_program_session), then the supporter's.
+    program_session = _find_session(session, session_id, lock=True)
+    require_attendance_keeper(actor, program_session)
     # The supporter's row lock serializes taps on the same supporter (PostgreSQL; SQLite runs
     # one writer at a time), so the refresher flag below is computed from the last tap.
     supporter = session.get(Supporter, supporter_id, with_for_update=True, populate_existing=True)
@@ -218,13 +233,18 @@ def record_attendance(
     )
     attendance = session.get(Attendance, (session_id, supporter_id), populate_existing=True)
     assert attendance is not None
-    record_audit_event(
-        session=session,
-        actor=actor,
-        action=attendance_recorded(data.status.value),
-        object_type="supporter",
-        object_id=supporter_id,
-    )
+    if program_session.kind == SessionKind.debrief:
+        # Who attended a debrief is confidential and the audit log is read by admins: the
+        # event names the session, never the supporter.
+        _audit(session, actor, attendance_recorded(data.status.value), session_id=session_id)
+    else:
+        record_audit_event(
+            session=session,
+            actor=actor,
+            action=attendance_recorded(data.status.value),
+            object_type="supporter",
+            object_id=supporter_id,
+        )
     if program_session.kind == SessionKind.monthly_session:
         refresh_needs_refresher(session, actor, supporter)
     return attendance
@@ -363,7 +383,10 @@ class AttendanceSheet:
         return sum(1 for row in self.rows if row.status == status)
 
 
-def _require_sheet_reader(actor: Actor, program_session: ProgramSession) -> None:
+def require_attendance_keeper(actor: Actor, program_session: ProgramSession) -> None:
+    """Who may read and write a session's attendance (the sheet, a row, a tap): coordinators
+    and admins, and API clients with sessions:write; a debrief's only coordinators (who
+    attended one is confidential, `may_see_debrief_attendance`)."""
     require_role(actor, *PROGRAM_MANAGERS, to="take attendance", scope=ApiScope.sessions_write)
     if program_session.kind == SessionKind.debrief and not may_see_debrief_attendance(actor):
         require_role(actor, Role.coordinator, to="see who attends a debrief")
@@ -373,7 +396,7 @@ def attendance_sheet(*, session: Session, actor: Actor, session_id: int) -> Atte
     """Everyone expected at a session, by name, in one query: every active supporter at a
     monthly session, and everyone with an attendance row. A roster read, audited."""
     program_session = _find_session(session, session_id)
-    _require_sheet_reader(actor, program_session)
+    require_attendance_keeper(actor, program_session)
     attendance = sa.and_(
         col(Attendance.session_id) == session_id, col(Attendance.supporter_id) == Supporter.id
     )
@@ -416,7 +439,7 @@ def attendance_sheet(*, session: Session, actor: Actor, session_id: int) -> Atte
 def sheet_row(*, session: Session, actor: Actor, session_id: int, supporter_id: int) -> SheetRow:
     """One supporter's line of the sheet (what a tap answers with)."""
     program_session = _find_session(session, session_id)
-    _require_sheet_reader(actor, program_session)
+    require_attendance_keeper(actor, program_session)
     query = (
         select(Supporter, User.display_name, Attendance.status)
         .join(User, col(User.id) == Supporter.user_id)

@@ -22,7 +22,7 @@ from domain.supporters.models import SupporterCreate, SupporterInvite
 from domain.supporters.service import create_supporter
 from domain.users.invitations import Invitation, send_invitation
 from domain.users.models import UserCreate
-from domain.users.service import add_user
+from domain.users.service import insert_user_unchecked
 
 INVITERS = (Role.coordinator,)
 
@@ -37,7 +37,7 @@ def invite_supporter(*, session: Session, actor: Actor, data: SupporterInvite) -
     require_role(actor, *INVITERS, to="invite supporters")
     account = UserCreate(email=data.email, display_name=data.display_name, roles=[Role.supporter])
     with session.begin_nested():
-        user = add_user(session=session, actor=actor, data=account)
+        user = insert_user_unchecked(session=session, actor=actor, data=account)
         assert user.id is not None
         profile = SupporterCreate(
             user_id=user.id,

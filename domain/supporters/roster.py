@@ -33,8 +33,10 @@ from domain.audit.actions import AuditAction
 from domain.audit.service import record_audit_event
 from domain.codes import AttendanceStatus, Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
+from domain.db import LIKE_ESCAPE, escape_like
 from domain.encounters.models import Encounter
 from domain.errors import InvalidInput
+from domain.program_settings.service import program_today
 from domain.sessions.models import Attendance, ProgramSession
 from domain.sessions.service import attendance_of_supporter
 from domain.supporters.models import Supporter
@@ -193,10 +195,6 @@ SORT_COLUMNS = {
 }
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def read_roster(
     *,
     session: Session,
@@ -209,7 +207,7 @@ def read_roster(
     """A page of the roster (one query), audited as a roster read."""
     require_role(actor, *ROSTER_READERS, to="see the roster")
     now = utcnow()
-    roster = roster_query(session, today=now.date(), now=now)
+    roster = roster_query(session, today=program_today(session, now), now=now)
     key = roster.c[SORT_COLUMNS[order.sort]]
     descending = order.direction == SortDirection.desc
     query = select(roster)
@@ -229,8 +227,8 @@ def read_roster(
         pattern = f"%{escape_like(filters.search.strip().lower())}%"
         query = query.where(
             sa.or_(
-                roster.c.name_key.like(pattern, escape="\\"),
-                func.lower(roster.c.email).like(pattern, escape="\\"),
+                roster.c.name_key.like(pattern, escape=LIKE_ESCAPE),
+                func.lower(roster.c.email).like(pattern, escape=LIKE_ESCAPE),
             )
         )
     if cursor is not None:
@@ -333,7 +331,7 @@ def read_roster_entry(*, session: Session, actor: Actor, supporter_id: int) -> R
     return RosterEntry(
         supporter=supporter,
         user=user,
-        workload=monthly_workload(session, supporter, utcnow().date()),
+        workload=monthly_workload(session, supporter, program_today(session)),
         missed_in_a_row=consecutive_missed_monthly_sessions(session, supporter),
         attendance=history,
     )

@@ -28,7 +28,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Ru
 from domain.org_units.service import require_org_unit
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.professions.service import require_active_profession
-from domain.program_settings.service import get_program_settings
+from domain.program_settings.service import get_program_settings, program_today
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter, SupporterCreate, SupporterUpdate
 from domain.users.models import User
@@ -97,7 +97,7 @@ def display_names(session: Session, supporters: list[Supporter]) -> dict[int, st
 
 def create_supporter(*, session: Session, actor: Actor, data: SupporterCreate) -> Supporter:
     require_role(actor, *PROGRAM_MANAGERS, to="add supporters", scope=ApiScope.roster_write)
-    user = session.get(User, data.user_id)
+    user = session.get(User, data.user_id, with_for_update=True, populate_existing=True)
     if user is None:
         raise InvalidInput(f"There is no user {data.user_id}.", field="user_id")
     if supporter_of_user(session, data.user_id) is not None:
@@ -138,6 +138,10 @@ def update_supporter(
     supporter = session.get(Supporter, supporter_id)
     if supporter is None or not (manager or _may_read(actor, supporter)):
         raise NotFound(f"There is no supporter {supporter_id}.")
+    # User before supporter (as update_user): the account's `active` cannot change until this
+    # unit of work ends, and the profile is re-read as last committed after the lock.
+    user = lock_user_row(session, supporter.user_id)
+    session.refresh(supporter)
     changes = changes_of(data, nullable=frozenset({"org_unit_id", "trained_on"}))
     own = _is_own(actor, supporter)
     if not manager and not (own and SELF_EDITABLE_FIELDS.issuperset(changes)):
@@ -151,7 +155,7 @@ def update_supporter(
         changes.get("trained_on", supporter.trained_on),
     )
     _refuse_reviving_deactivated(
-        session.get(User, supporter.user_id),
+        user,
         status=changes.get("status"),
         available=changes.get("available"),
     )
@@ -172,6 +176,17 @@ DEACTIVATED_ACCOUNT = (
 )
 
 
+def lock_user_row(session: Session, user_id: int) -> User:
+    """The user row as last committed, locked until this unit of work ends (FOR UPDATE on
+    PostgreSQL; SQLite's units of work already run one at a time). Whoever changes a user's
+    `active` or their supporter profile's status/availability takes it first, user before
+    supporter, so `active` cannot change between the check and the write."""
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    return user
+
+
 def _refuse_reviving_deactivated(
     user: User | None, *, status: SupporterStatus | None, available: bool | None
 ) -> None:
@@ -187,11 +202,13 @@ def _refuse_reviving_deactivated(
 def end_supporter_of_deactivated_user(session: Session, actor: Actor, user_id: int) -> None:
     """The user was deactivated: their profile (if any) becomes `inactive` and unavailable in
     the same transaction, so they leave the active roster at once; each change is audited.
-    The caller (`domain.users.service.update_user`) has checked the actor may deactivate."""
+    The refresher flag is cleared too (it is a prompt about someone on the roster).
+    The caller (`domain.users.service.update_user`) has checked the actor may deactivate and
+    holds the lock on the user row (user before supporter, as `update_supporter`)."""
     supporter = supporter_of_user(session, user_id)
     if supporter is None:
         return
-    ended = {"status": SupporterStatus.inactive, "available": False}
+    ended = {"status": SupporterStatus.inactive, "available": False, "needs_refresher": False}
     changed = False
     for name, value in ended.items():
         if getattr(supporter, name) != value:
@@ -260,12 +277,15 @@ def monthly_workload(session: Session, supporter: Supporter, day: date) -> Month
     return MonthlyWorkload(month_start=start, count=count, cap=supporter.max_encounters_per_month)
 
 
-def apply_cap(session: Session, actor: Actor, supporter: Supporter) -> MonthlyWorkload:
-    """Reaching the cap this month marks the supporter unavailable for new requests.
+def apply_cap(
+    session: Session, actor: Actor, supporter: Supporter, *, today: date | None = None
+) -> MonthlyWorkload:
+    """Reaching the cap this month (the program's month, `program_today`) marks the supporter
+    unavailable for new requests.
 
     A real encounter is never refused for the cap: the count only steers new requests and
     raises a debrief prompt."""
-    workload = monthly_workload(session, supporter, utcnow().date())
+    workload = monthly_workload(session, supporter, today or program_today(session))
     if workload.cap_reached and supporter.available:
         supporter.available = False
         session.add(supporter)

@@ -28,7 +28,7 @@ from domain.columns import utcnow
 from domain.db import LIKE_ESCAPE, escape_like, lock_for
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
-from domain.supporters.service import end_supporter_of_deactivated_user
+from domain.supporters.service import end_supporter_of_deactivated_user, lock_user_row
 from domain.users.models import (
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
@@ -110,9 +110,10 @@ def create_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
     return _insert_user(session=session, actor=actor, data=data)
 
 
-def add_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
-    """Create a user for a caller that has checked the actor may: `create_user` (admins,
-    anyone) and `domain.supporters.invitations.invite_supporter` (coordinators, supporters)."""
+def insert_user_unchecked(*, session: Session, actor: Actor, data: UserCreate) -> User:
+    """Create a user WITHOUT any permission check: the caller must have checked that `actor`
+    may add this person (`domain.supporters.invitations.invite_supporter`: coordinators adding
+    a supporter). Admins creating any user go through `create_user`, which checks."""
     return _insert_user(session=session, actor=actor, data=data)
 
 
@@ -148,7 +149,11 @@ def _insert_user(*, session: Session, actor: Actor, data: UserCreate) -> User:
 
 def update_user(*, session: Session, actor: Actor, user_id: int, data: UserUpdate) -> User:
     require_role(actor, Role.admin, to="change users")
-    user = _user_in_reach(session, actor, user_id)
+    # The user row first, locked (then the supporter row, in end_supporter_of_deactivated_user):
+    # the same order as update_supporter, so a deactivation and a coordinator re-activating
+    # the profile at the same moment run one after the other (`lock_user_row`).
+    _user_in_reach(session, actor, user_id)
+    user = lock_user_row(session, user_id)
     changes = changes_of(data)
     if "display_name" in changes and changes["display_name"] != user.display_name:
         user.display_name = changes["display_name"]

@@ -17,7 +17,13 @@ from domain.debriefs.service import request_debrief
 from domain.supporters.models import Supporter
 from domain.users.models import User
 from tests.api.conftest import Headers
-from tests.factories import make_supporter, make_user, supporter_actor
+from tests.factories import (
+    events_after,
+    last_event_id,
+    make_supporter,
+    make_user,
+    supporter_actor,
+)
 
 ALL_SCOPES = tuple(ApiScope)
 
@@ -111,6 +117,18 @@ def test_bad_input_is_a_422_naming_the_field(
     request = asked(db)
     answer = client.patch(f"/api/v1/debrief-requests/{request.id}", json=body, headers=headers)
     assert [error["field"] for error in problem(answer, 422)["errors"]] == [field]
+
+
+def test_an_empty_change_is_a_422_and_names_nobody(
+    client: TestClient, db: Session, headers: Headers
+) -> None:
+    request = asked(db)
+    before = last_event_id(db)
+    answer = client.patch(f"/api/v1/debrief-requests/{request.id}", json={}, headers=headers)
+    body = problem(answer, 422)
+    assert "assigned_to_user_id" in str(body)
+    assert "supporter_name" not in answer.text
+    assert events_after(db, before) == []
 
 
 def test_a_trainer_who_is_not_a_coordinator_is_a_422(

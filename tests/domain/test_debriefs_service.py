@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import Session, func, select
 
 from domain.actors import Actor
 from domain.codes import ApiScope, Role
 from domain.columns import utcnow
-from domain.debriefs.models import DebriefRequest, DebriefStatus, DebriefUrgency
+from domain.debriefs.models import (
+    DebriefRequest,
+    DebriefRequestUpdate,
+    DebriefStatus,
+    DebriefUrgency,
+)
 from domain.debriefs.service import (
     DONE_SHOWN_FOR,
     DebriefCounts,
@@ -26,6 +32,7 @@ from domain.debriefs.service import (
     open_request_of,
     request_debrief,
     should_prompt_debrief,
+    update_debrief_request,
 )
 from domain.encounters.service import log_encounter
 from domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
@@ -456,3 +463,26 @@ def test_done_shows_until_14_days_after_closing_then_nothing(
 def test_another_supporters_request_is_not_mine(db: Session, supporter: Supporter) -> None:
     asked(db)
     assert debrief_state_for_supporter(db, supporter) is None
+
+
+def test_update_debrief_request_refuses_an_empty_change(db: Session, supporter: Supporter) -> None:
+    request = request_debrief(
+        session=db, actor=supporter_actor(db, supporter), urgency=DebriefUrgency.today
+    )
+    assert request.id is not None
+    with pytest.raises(InvalidInput, match="Give a trainer"):
+        update_debrief_request(
+            session=db,
+            actor=COORDINATOR,
+            request_id=request.id,
+            data=DebriefRequestUpdate.model_construct(),
+        )
+    with pytest.raises(ValidationError):
+        DebriefRequestUpdate.model_validate({})
+    done = update_debrief_request(
+        session=db,
+        actor=COORDINATOR,
+        request_id=request.id,
+        data=DebriefRequestUpdate(status=DebriefStatus.done),
+    )
+    assert done.status == DebriefStatus.done

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from domain.actors import Actor
-from domain.codes import ApiScope, Role
+from domain.codes import ApiScope, Role, SupporterStatus
 from domain.columns import utcnow
 from domain.encounters.service import log_encounter
 from domain.errors import PermissionDenied
@@ -25,6 +25,7 @@ from domain.supporters.models import Supporter
 from tests.factories import (
     COORDINATOR,
     actor_of,
+    add_encounter_rows,
     encounter_data,
     events_after,
     last_event_id,
@@ -77,6 +78,38 @@ def test_supporters_flagged_for_a_refresher_are_listed(db: Session) -> None:
     make_supporter(db)
     listed = supporters_needing_refresher(session=db, actor=COORDINATOR, page=PageRequest())
     assert [row.supporter_id for row in listed.items] == [flagged.id]
+
+
+def refresher_ids(db: Session) -> list[int]:
+    listed = supporters_needing_refresher(session=db, actor=COORDINATOR, page=PageRequest(200))
+    return [row.supporter_id for row in listed.items]
+
+
+def test_supporters_off_the_roster_are_not_in_the_inbox_lists_nor_counts(db: Session) -> None:
+    """Inactive profiles and profiles of deactivated accounts: 1 listed of the 3 at their cap
+    (of 1) and flagged, and the counts say so too."""
+    before = inbox_counts(session=db, actor=COORDINATOR)
+    kept = make_supporter(db, max_encounters_per_month=1, needs_refresher=True)
+    inactive = make_supporter(db, max_encounters_per_month=1, needs_refresher=True)
+    deactivated = make_supporter(
+        db,
+        user=make_user(db, roles=(Role.supporter,), active=False),
+        max_encounters_per_month=1,
+        needs_refresher=True,
+    )
+    for supporter in (kept, inactive, deactivated):
+        add_encounter_rows(db, supporter, 1, on=utcnow().date())
+    inactive.status = SupporterStatus.inactive
+    db.add(inactive)
+    db.flush()
+    assert kept.id in at_cap_ids(db)
+    assert kept.id in refresher_ids(db)
+    for gone in (inactive.id, deactivated.id):
+        assert gone not in at_cap_ids(db)
+        assert gone not in refresher_ids(db)
+    after = inbox_counts(session=db, actor=COORDINATOR)
+    assert after.at_cap == before.at_cap + 1
+    assert after.needs_refresher == before.needs_refresher + 1
 
 
 def test_reading_names_of_supporters_is_an_audited_roster_read(db: Session) -> None:

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from domain.actors import Actor
-from domain.codes import AttendanceStatus, Role, SessionKind, SupporterStatus
+from domain.codes import ApiScope, AttendanceStatus, Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.pagination import PageRequest
@@ -555,3 +555,66 @@ def test_recording_attendance_twice_leaves_one_row_with_the_last_status(db: Sess
     sheet = attendance_sheet(session=db, actor=COORDINATOR, session_id=held.id)
     statuses = [row.status for row in sheet.rows if row.supporter_id == supporter.id]
     assert statuses == [AttendanceStatus.attended]
+
+
+# Debrief attendance: read and written by coordinators only, audited without the supporter.
+
+
+def tap(db: Session, actor: Actor, held: ProgramSession, supporter: Supporter) -> None:
+    assert held.id is not None
+    assert supporter.id is not None
+    record_attendance(
+        session=db,
+        actor=actor,
+        session_id=held.id,
+        supporter_id=supporter.id,
+        data=AttendanceUpdate(status=AttendanceStatus.attended),
+    )
+
+
+SESSIONS_WRITER = Actor.for_api_client(1, frozenset({ApiScope.sessions_write.value}))
+
+
+@pytest.mark.parametrize("actor", [ADMIN, SESSIONS_WRITER], ids=["admin", "api_client"])
+def test_only_coordinators_record_attendance_at_a_debrief(db: Session, actor: Actor) -> None:
+    debrief, supporter = past_session(db, 1, SessionKind.debrief), make_supporter(db)
+    with pytest.raises(PermissionDenied, match="to see who attends a debrief"):
+        tap(db, actor, debrief, supporter)
+    tap(db, COORDINATOR, debrief, supporter)
+
+
+@pytest.mark.parametrize("actor", [ADMIN, SESSIONS_WRITER], ids=["admin", "api_client"])
+def test_admins_and_api_clients_record_attendance_at_a_monthly_session(
+    db: Session, actor: Actor
+) -> None:
+    monthly, supporter = past_session(db, 1), make_supporter(db)
+    tap(db, actor, monthly, supporter)
+    assert monthly.id is not None
+    sheet = attendance_sheet(session=db, actor=actor, session_id=monthly.id)
+    assert [row.status for row in sheet.rows if row.supporter_id == supporter.id] == [
+        AttendanceStatus.attended
+    ]
+
+
+def test_a_debriefs_attendance_is_audited_on_the_session_not_the_supporter(db: Session) -> None:
+    debrief, monthly = past_session(db, 1, SessionKind.debrief), past_session(db, 2)
+    supporter = make_supporter(db)
+    tap(db, COORDINATOR, debrief, supporter)
+    assert "attendance.attended" not in audit_actions(
+        db, object_type="supporter", object_id=supporter.id
+    )
+    assert "attendance.attended" in audit_actions(
+        db, object_type="program_session", object_id=debrief.id
+    )
+    tap(db, COORDINATOR, monthly, supporter)
+    assert "attendance.attended" in audit_actions(
+        db, object_type="supporter", object_id=supporter.id
+    )
+
+
+def test_attendance_for_a_cancelled_session_is_not_found(db: Session) -> None:
+    held, supporter = past_session(db, 1), make_supporter(db)
+    assert held.id is not None
+    delete_program_session(session=db, actor=COORDINATOR, session_id=held.id)
+    with pytest.raises(NotFound):
+        tap(db, COORDINATOR, held, supporter)

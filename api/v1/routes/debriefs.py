@@ -12,12 +12,7 @@ from api.v1.deps import CurrentActor, PageDep
 from api.v1.pagination import PageOut, page_out
 from api.v1.problems import errors
 from domain.debriefs.models import DebriefRequestPublic, DebriefRequestUpdate, DebriefStatus
-from domain.debriefs.service import (
-    assign_debrief_request,
-    close_debrief_request,
-    get_debrief_request,
-    list_debrief_requests,
-)
+from domain.debriefs.service import list_debrief_requests, update_debrief_request
 from domain.types import MAX_ROW_ID
 
 router = APIRouter(tags=["debrief requests"])
@@ -51,13 +46,4 @@ def list_debrief_requests_route(
 def update_debrief_request_route(
     actor: CurrentActor, session: SessionDep, request_id: IdPath, data: DebriefRequestUpdate
 ) -> DebriefRequestPublic:
-    if data.assigned_to_user_id is not None:
-        assign_debrief_request(
-            session=session,
-            actor=actor,
-            request_id=request_id,
-            trainer_user_id=data.assigned_to_user_id,
-        )
-    if data.status == DebriefStatus.done:
-        close_debrief_request(session=session, actor=actor, request_id=request_id)
-    return get_debrief_request(session=session, actor=actor, request_id=request_id)
+    return update_debrief_request(session=session, actor=actor, request_id=request_id, data=data)

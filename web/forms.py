@@ -55,6 +55,14 @@ async def read_form(request: Request) -> Form:
 FormValues = Annotated[Form, Depends(read_form)]
 
 
+def whole_number(raw: str, *, max_digits: int = 9) -> int | None:
+    """The whole number the text spells in ASCII digits (0 or more, at most `max_digits`
+    digits), else None. `str.isdigit` alone lets "²" through, which `int` refuses."""
+    if not raw or len(raw) > max_digits or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
 def field_messages(error: ValidationError, missing: str = "Fill this in.") -> dict[str, str]:
     """The first message for each field, named by its top-level field."""
     messages: dict[str, str] = {}

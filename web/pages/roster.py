@@ -43,7 +43,7 @@ from domain.supporters.roster_import import (
 )
 from domain.supporters.service import supporter_of_user, update_supporter
 from domain.types import MAX_ROW_ID
-from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.forms import Form, FormValues, domain_error_messages, parse_form, whole_number
 from web.pages.common import page, redirect_after_post
 from web.session import CheckedVisitor, SignedInVisitor, Visitor, csrf_checked_visitor
 
@@ -174,10 +174,9 @@ def form_values(values: dict[str, str]) -> dict[str, Any]:
             shaped[name] = None
         elif (
             name in ("org_unit_id", "max_encounters_per_month")
-            and value.isascii()
-            and (value.isdigit() and len(value) < 10)
+            and whole_number(value) is not None
         ):
-            shaped[name] = int(value)
+            shaped[name] = whole_number(value)
         elif value != "":
             shaped[name] = value
     return shaped
@@ -319,7 +318,8 @@ def supporter_submit(
     changed = {name: value for name, value in values.items() if value != current[name]}
     data, errors = parse_form(SupporterUpdate, form_values(changed))
     cap = values["max_encounters_per_month"]
-    if not (cap.isascii() and cap.isdigit() and 1 <= int(cap) <= MAX_MONTHLY_CAP):
+    cap_number = whole_number(cap)
+    if cap_number is None or not 1 <= cap_number <= MAX_MONTHLY_CAP:
         data, errors = None, {**errors, "max_encounters_per_month": CAP_MESSAGE}
     if data is not None:
         try:

@@ -20,7 +20,7 @@ from domain.program_settings.service import (
     read_program_settings,
     update_program_settings,
 )
-from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.forms import Form, FormValues, domain_error_messages, parse_form, whole_number
 from web.pages.common import page, redirect_after_post
 from web.session import CheckedVisitor, SignedInVisitor, Visitor
 
@@ -64,8 +64,9 @@ def submitted(form: Form) -> tuple[dict[str, Any], dict[str, Any], dict[str, str
         raw = form.first(name).strip()
         shown[name] = raw
         if name in NUMBER_SETTINGS:
-            if raw.isascii() and raw.isdigit() and len(raw) < 10:
-                data[name] = int(raw)
+            number = whole_number(raw)
+            if number is not None:
+                data[name] = number
             else:
                 errors[name] = WHOLE_NUMBER
         elif not raw and name in TEXT_SETTINGS:

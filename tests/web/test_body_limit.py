@@ -68,9 +68,7 @@ def test_a_streamed_body_without_length_is_counted(
     assert_calm_413(answer)
 
 
-def test_a_250_kb_import_passes_the_size_check(
-    client: TestClient, as_coordinator: Browser
-) -> None:
+def test_a_250_kb_import_passes_the_size_check(client: TestClient, as_coordinator: Browser) -> None:
     row = "someone@hospital.example.org,Some One,nurse,\n"
     text = CSV_HEADER + row * (250 * KB // len(row))
     assert 249 * KB < len(text) <= 250 * KB

@@ -152,5 +152,9 @@ def assign_submit(
 def done_submit(
     request: Request, session: SessionDep, visitor: CheckedVisitor, request_id: IdPath
 ) -> Response:
-    close_debrief_request(session=session, actor=visitor.actor, request_id=request_id)
-    return answer_row(request, session, visitor, request_id, None)
+    error: DomainError | None = None
+    try:
+        close_debrief_request(session=session, actor=visitor.actor, request_id=request_id)
+    except DomainError as refused:
+        error = refused
+    return answer_row(request, session, visitor, request_id, error)

@@ -173,8 +173,7 @@ def form_values(values: dict[str, str]) -> dict[str, Any]:
         if name in ("org_unit_id", "trained_on") and value == "":
             shaped[name] = None
         elif (
-            name in ("org_unit_id", "max_encounters_per_month")
-            and whole_number(value) is not None
+            name in ("org_unit_id", "max_encounters_per_month") and whole_number(value) is not None
         ):
             shaped[name] = whole_number(value)
         elif value != "":

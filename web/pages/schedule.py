@@ -343,11 +343,21 @@ def add_to_attendance(
             status_code=422,
         )  # fmt: skip
     data = AttendanceUpdate(status=AttendanceStatus.invited)
-    record_attendance(
-        session=session, actor=visitor.actor, session_id=session_id, supporter_id=supporter_id,
-        data=data,
-    )  # fmt: skip
-    return redirect_after_post(request, f"/schedule/{session_id}/attendance#supporter-{supporter_id}")
+    try:
+        record_attendance(
+            session=session, actor=visitor.actor, session_id=session_id,
+            supporter_id=supporter_id, data=data,
+        )  # fmt: skip
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        sheet = attendance_sheet(session=session, actor=visitor.actor, session_id=session_id)
+        return attendance_page(
+            request, session, visitor, sheet, errors={"supporter_id": error.message},
+            status_code=error.status_code,
+        )  # fmt: skip
+    to_row = f"/schedule/{session_id}/attendance#supporter-{supporter_id}"
+    return redirect_after_post(request, to_row)
 
 
 @router.post("/schedule/{session_id}/attendance/{supporter_id}", response_class=HTMLResponse)

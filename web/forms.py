@@ -20,6 +20,7 @@ FRIENDLY_MESSAGES = {
     "enum": "Choose one of the options.",
     "literal_error": "Choose one of the options.",
     "int_parsing": "Enter a whole number.",
+    "int_type": "Enter a whole number.",
     "date_from_datetime_parsing": "Enter a date.",
     "date_parsing": "Enter a date.",
 }

@@ -554,6 +554,15 @@ def test_the_room_view_never_carries_a_suppressed_count(
     assert row_of(exact, "setting", "Office")[0] == "9"
     assert "not for the room" in exact
     assert f'href="/tally?month={month}"' in exact
+    # Printed, the exact view gives the room nothing: its figures sit in a block that the
+    # print style hides, and the print says why.
+    assert '<div class="tally-figures exact-figures">' in exact
+    assert "Exact counts: not for printing. Print the room view." in exact
+    assert '<div class="tally-figures">' in room
+    assert "not for printing" not in room
+    css = client.get("/static/peer-support-0.1.0.css").text
+    print_rules = css[css.rindex("@media print") :]
+    assert ".exact-figures, .exact-notice { display: none !important; }" in print_rules
 
 
 def test_the_tally_defaults_to_the_month_of_the_latest_monthly_session(
@@ -577,6 +586,8 @@ def test_a_bad_month_is_refused_beside_the_field(
     assert page.status_code == 422
     assert 'id="month-error"' in page.text
     assert 'value="2026-13"' in page.text
+    assert "<h1>Monthly tally</h1>" in page.text
+    assert page.text.index("<h1>") < page.text.index('<form method="get" action="/tally"')
 
 
 def test_reading_the_tally_is_audited_as_a_report_read(

@@ -20,7 +20,14 @@ from domain.program_settings.service import (
     read_program_settings,
     update_program_settings,
 )
-from web.forms import Form, FormValues, domain_error_messages, parse_form, whole_number
+from web.forms import (
+    Form,
+    FormValues,
+    domain_error_messages,
+    number_limits,
+    parse_form,
+    whole_number,
+)
 from web.pages.common import page, redirect_after_post
 from web.session import CheckedVisitor, SignedInVisitor, Visitor
 
@@ -94,6 +101,7 @@ def settings_page(
         status_code=status_code, settings=settings,
         values={**form_values(settings), **(values or {})}, errors=errors or {},
         changeable=changeable_settings(visitor.actor), time_zones=time_zone_names(), saved=saved,
+        limits=number_limits(ProgramSettingsUpdate),
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from domain.auth.service import TokenIssuer
 from domain.auth.tokens import development_key_ring, key_ring_from_files
 from domain.db import engine_for
 from domain.settings import Settings, get_settings
+from web.body_limit import PageBodyLimitMiddleware
 from web.errors import install_page_error_handlers
 from web.pages.admin import router as admin_pages
 from web.pages.curation import router as curation_pages
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(mail_queue_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_page_error_handlers(app)
+    app.add_middleware(PageBodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)

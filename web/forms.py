@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+from annotated_types import Ge, Le
 from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +21,7 @@ FRIENDLY_MESSAGES = {
     "enum": "Choose one of the options.",
     "literal_error": "Choose one of the options.",
     "int_parsing": "Enter a whole number.",
+    "int_type": "Enter a whole number.",
     "date_from_datetime_parsing": "Enter a date.",
     "date_parsing": "Enter a date.",
 }
@@ -53,6 +55,26 @@ async def read_form(request: Request) -> Form:
 
 
 FormValues = Annotated[Form, Depends(read_form)]
+
+
+def whole_number(raw: str, *, max_digits: int = 9) -> int | None:
+    """The whole number the text spells in ASCII digits (0 or more, at most `max_digits`
+    digits), else None. `str.isdigit` alone lets "²" through, which `int` refuses."""
+    if not raw or len(raw) > max_digits or not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)
+
+
+def number_limits(schema: type[BaseModel]) -> dict[str, tuple[int, int]]:
+    """The lowest and highest whole number each field of the schema takes (its `ge` and
+    `le`), so a form's min, max and hint say the schema's rule rather than a copy of it."""
+    limits: dict[str, tuple[int, int]] = {}
+    for name, field in schema.model_fields.items():
+        low = next((m.ge for m in field.metadata if isinstance(m, Ge)), None)
+        high = next((m.le for m in field.metadata if isinstance(m, Le)), None)
+        if isinstance(low, int) and isinstance(high, int):
+            limits[name] = (low, high)
+    return limits
 
 
 def field_messages(error: ValidationError, missing: str = "Fill this in.") -> dict[str, str]:

@@ -71,8 +71,11 @@ def test_a_coordinator_answers_a_debrief_request(
     row.get_by_label(f"Trainer for {supporter_login.display_name}").select_option(
         label=trainer.display_name
     )
-    row.get_by_role("button", name="Assign").click()
+    row.get_by_role("button", name="Assign").focus()
+    coordinator.keyboard.press("Enter")
     expect(row.get_by_role("button", name="Reassign")).to_be_visible()
+    # The swapped row's button has the same id, so the keyboard focus stays on it.
+    expect(row.get_by_role("button", name="Reassign")).to_be_focused()
     assert coordinator.url.endswith("/inbox")  # htmx changed the row, not the page
     screenshot(coordinator, "inbox.png")
 
@@ -82,9 +85,11 @@ def test_a_coordinator_answers_a_debrief_request(
     )
 
     # The debrief happened: mark it done.
-    row.get_by_role("button", name="Mark done").click()
+    row.get_by_role("button", name="Mark done").focus()
+    coordinator.keyboard.press("Enter")
     expect(row.locator(".badge", has_text="Done")).to_be_visible()
     expect(row.get_by_role("button", name="Mark done")).to_have_count(0)
+    expect(row).to_be_focused()  # the button is gone: the focus lands on its row
 
     supporter.reload()
     expect(supporter.locator(".debrief-state")).to_contain_text("Your debrief is done.")

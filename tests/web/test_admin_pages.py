@@ -296,7 +296,8 @@ def test_inviting_with_mail_sends_it_and_never_shows_the_link(
     assert user is not None
     assert answer.headers["location"] == f"/admin/users/{user.id}?invited=1"
     page = client.get(answer.headers["location"]).text
-    assert "Invitation sent by mail." in page
+    assert "Invitation queued for mail" in page
+    assert "sent by mail" not in page
     assert "/set-password/" not in page
 
 
@@ -811,3 +812,15 @@ def test_an_export_with_a_bad_filter_shows_the_page_with_the_message(
     assert answer.headers["content-type"].startswith("text/html")
     assert error_beside(answer.text, "from") == "Enter a date, like 2026-03-31."
     assert "audit.export" not in [event[0] for event in events_after(db, before)]
+
+
+def test_audit_search_fields_name_their_hint_and_their_error(
+    client: TestClient, as_admin: Browser
+) -> None:
+    page = client.get("/admin/audit").text
+    assert 'id="audit-actor" name="actor"' in page
+    actor = page.split('id="audit-actor"')[1].split(">")[0]
+    assert 'aria-describedby="audit-actor-hint"' in actor
+    refused = client.get("/admin/audit?actor=nobody@hospital.example.org").text
+    actor = refused.split('id="audit-actor"')[1].split(">")[0]
+    assert 'aria-describedby="audit-actor-hint actor-error"' in actor

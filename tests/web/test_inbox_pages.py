@@ -13,6 +13,7 @@ from domain.codes import Role
 from domain.debriefs.models import DebriefRequest, DebriefStatus, DebriefUrgency
 from domain.debriefs.service import request_debrief
 from domain.encounters.service import log_encounter
+from domain.errors import Conflict
 from domain.supporters.models import Supporter
 from domain.users.models import User
 from tests.factories import (
@@ -25,6 +26,7 @@ from tests.factories import (
     supporter_actor,
 )
 from tests.web.conftest import HTML, Browser, goes_to_sign_in, is_fragment
+from web.pages import inbox as inbox_pages
 
 
 @pytest.fixture
@@ -136,7 +138,7 @@ def test_htmx_assigns_and_gets_the_row_back(
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
-@pytest.mark.parametrize("trainer", ["", "abc", "supporter"])
+@pytest.mark.parametrize("trainer", ["", "abc", "supporter", "²", "¹", "-1", "1e3"])
 def test_a_wrong_trainer_is_refused_beside_the_row(
     client: TestClient,
     db: Session,
@@ -249,3 +251,39 @@ def test_the_asking_supporter_cannot_open_the_inbox(
 
 def test_signed_out_visitors_go_to_sign_in(client: TestClient) -> None:
     assert goes_to_sign_in(client.get("/inbox", headers=HTML, follow_redirects=False))
+
+
+def test_rows_and_their_buttons_have_stable_ids_for_the_focus_after_a_swap(
+    client: TestClient, db: Session, supporter: Supporter, as_coordinator: Browser
+) -> None:
+    request = asked(db, supporter)
+    page = client.get("/inbox", headers=HTML).text
+    assert f'<tr id="debrief-{request.id}" tabindex="-1"' in page
+    assert f'<button id="assign-{request.id}"' in page
+    assert f'<button id="done-{request.id}"' in page
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_refused_done_is_shown_beside_the_row(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_coordinator: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+    htmx: bool,
+) -> None:
+    request = asked(db, supporter)
+
+    def refuse(**_: object) -> None:
+        raise Conflict("Someone else changed this request; reload the inbox.")
+
+    monkeypatch.setattr(inbox_pages, "close_debrief_request", refuse)
+    headers = as_coordinator.htmx if htmx else HTML
+    answer = client.post(
+        f"/inbox/debriefs/{request.id}/done", data=as_coordinator.form(), headers=headers,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 409
+    assert is_fragment(answer) is htmx
+    assert f'id="debrief-{request.id}-error" role="alert"' in answer.text
+    assert "Someone else changed this request" in answer.text

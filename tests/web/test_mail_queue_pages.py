@@ -120,7 +120,9 @@ def test_retry_queues_the_job_again_and_is_audited(db: Session, as_admin: Browse
         f"/admin/mail/{failed.id}/retry", data=as_admin.form(), headers=HTML,
         follow_redirects=False,
     )  # fmt: skip
-    assert again.status_code == 409  # not failed any more
+    assert again.status_code == 409  # not failed any more: said on the page, not an error page
+    assert "<h1>Mail queue</h1>" in again.text
+    assert '<p class="error" role="alert">This job is not failed' in again.text
     missing = as_admin.client.post(
         "/admin/mail/999999/retry", data=as_admin.form(), headers=HTML, follow_redirects=False
     )

@@ -306,6 +306,14 @@ def test_changing_a_supporter_saves_and_redirects(
         ("max_encounters_per_month", "0", "Enter a whole number from 1 to 60."),
         ("max_encounters_per_month", "61", "Enter a whole number from 1 to 60."),
         ("max_encounters_per_month", "lots", "Enter a whole number from 1 to 60."),
+        ("max_encounters_per_month", "²", "Enter a whole number from 1 to 60."),
+        ("max_encounters_per_month", "¹", "Enter a whole number from 1 to 60."),
+        ("max_encounters_per_month", "-1", "Enter a whole number from 1 to 60."),
+        ("max_encounters_per_month", "1e3", "Enter a whole number from 1 to 60."),
+        ("max_encounters_per_month", "", "Enter a whole number from 1 to 60."),
+        ("org_unit_id", "²", "Enter a whole number."),
+        ("org_unit_id", "¹", "Enter a whole number."),
+        ("org_unit_id", "1e3", "Enter a whole number."),
         ("trained_on", "", "A supporter becomes active only after the initial training"),
         ("profession_code", "astronaut", "is not an active profession code"),
     ],
@@ -587,3 +595,15 @@ def test_roster_reads_and_changes_are_audited_once_each(
         "supporter.change.max_encounters_per_month",
         "supporter.change.status",
     ]
+
+
+def test_the_roster_offers_the_service_sorts_and_captions_its_table(
+    client: TestClient, as_coordinator: Browser, listed: Supporter
+) -> None:
+    page = client.get("/roster", headers=HTML).text
+    select = page.split('<select id="sort" name="sort">')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)"', select) == ["name", "trained", "load", "missed"]
+    assert '<caption class="visually-hidden">Supporters on the roster</caption>' in page
+    detail = client.get(f"/roster/{listed.id}", headers=HTML).text
+    cap = detail.split('id="max_encounters_per_month"')[1].split(">")[0]
+    assert 'min="1" max="60"' in cap

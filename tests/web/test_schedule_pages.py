@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from domain.codes import Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
+from domain.errors import InvalidInput
 from domain.program_settings.service import get_program_settings
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
@@ -26,6 +27,7 @@ from tests.factories import (
     make_user,
 )
 from tests.web.conftest import HTML, Browser, assert_security_headers, is_fragment
+from web.pages import schedule as schedule_pages
 
 PAGES = [
     "/schedule",
@@ -559,6 +561,15 @@ def test_the_room_view_never_carries_a_suppressed_count(
     assert row_of(exact, "setting", "Office")[0] == "9"
     assert "not for the room" in exact
     assert f'href="/tally?month={month}"' in exact
+    # Printed, the exact view gives the room nothing: its figures sit in a block that the
+    # print style hides, and the print says why.
+    assert '<div class="tally-figures exact-figures">' in exact
+    assert "Exact counts: not for printing. Print the room view." in exact
+    assert '<div class="tally-figures">' in room
+    assert "not for printing" not in room
+    css = client.get("/static/peer-support-0.1.0.css").text
+    print_rules = css[css.rindex("@media print") :]
+    assert ".exact-figures, .exact-notice { display: none !important; }" in print_rules
 
 
 def figures(page: str) -> list[str]:
@@ -633,6 +644,8 @@ def test_a_bad_month_is_refused_beside_the_field(
     assert page.status_code == 422
     assert 'id="month-error"' in page.text
     assert 'value="2026-13"' in page.text
+    assert "<h1>Monthly tally</h1>" in page.text
+    assert page.text.index("<h1>") < page.text.index('<form method="get" action="/tally"')
 
 
 def test_reading_the_tally_is_audited_as_a_report_read(
@@ -653,3 +666,82 @@ def test_the_monthly_sessions_link_their_tally(
     assert 'href="/tally?month=2026-03"' in page
     assert 'href="/tally?month=2026-04"' not in page  # a debrief has no tally
     assert 'href="/tally?month=2026-03"' in page
+
+
+BAD_NUMBERS = ["²", "¹", "-1", "1e3", ""]
+
+
+@pytest.mark.parametrize("typed", BAD_NUMBERS)
+def test_a_duration_that_is_not_a_whole_number_is_refused_beside_it(
+    client: TestClient, as_coordinator: Browser, typed: str
+) -> None:
+    form = as_coordinator.form(
+        kind="debrief", topic="After the code", start_date="2031-07-09", start_time="09:00",
+        duration_minutes=typed,
+    )  # fmt: skip
+    page = client.post("/schedule/new", data=form, headers=as_coordinator.htmx)
+    assert page.status_code == 422
+    assert 'id="duration_minutes-error"' in page.text
+    assert "Enter a whole number of minutes." in page.text
+    assert '<p class="error" role="alert">Please check the fields marked below.</p>' in page.text
+
+
+@pytest.mark.parametrize("typed", ["²", "¹", "-1", "1e3", "abc"])
+def test_a_facilitator_that_is_not_a_number_is_an_error_not_no_facilitator(
+    client: TestClient, db: Session, as_coordinator: Browser, typed: str
+) -> None:
+    form = as_coordinator.form(
+        kind="debrief", topic="Odd facilitator", start_date="2031-07-09", start_time="09:00",
+        duration_minutes="45", facilitator_id=typed,
+    )  # fmt: skip
+    page = client.post("/schedule/new", data=form)
+    assert page.status_code == 422
+    assert 'id="facilitator_id-error"' in page.text
+    assert "Choose a facilitator from the list." in page.text
+    found = db.exec(select(ProgramSession).where(ProgramSession.topic == "Odd facilitator"))
+    assert found.first() is None
+
+
+@pytest.mark.parametrize("typed", BAD_NUMBERS)
+def test_adding_a_supporter_that_is_not_a_number_is_refused_beside_the_choice(
+    client: TestClient, db: Session, as_coordinator: Browser, typed: str
+) -> None:
+    training = make_program_session(db, kind=SessionKind.initial_training, topic="Training")
+    answer = client.post(
+        f"/schedule/{training.id}/attendance", data=as_coordinator.form(supporter_id=typed)
+    )
+    assert answer.status_code == 422
+    assert 'id="supporter_id-error"' in answer.text
+
+
+def test_a_refused_addition_is_shown_beside_the_choice(
+    client: TestClient, db: Session, as_coordinator: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    training = make_program_session(db, kind=SessionKind.initial_training, topic="Training")
+    other = named_supporter(db, "Oscar Other")
+
+    def refuse(**_: object) -> None:
+        raise InvalidInput("This supporter cannot be invited to a training.", field="status")
+
+    monkeypatch.setattr(schedule_pages, "record_attendance", refuse)
+    answer = client.post(
+        f"/schedule/{training.id}/attendance",
+        data=as_coordinator.form(supporter_id=str(other.id)),
+    )
+    assert answer.status_code == 422
+    error = answer.text.split('id="supporter_id-error"')[1].split("</p>")[0]
+    assert "This supporter cannot be invited to a training." in error
+
+
+def test_tap_buttons_and_rows_have_stable_ids_for_the_focus_after_a_swap(
+    client: TestClient, db: Session, as_coordinator: Browser, held: ProgramSession
+) -> None:
+    ana = named_supporter(db, "Ana Active")
+    answer = client.post(
+        f"/schedule/{held.id}/attendance/{ana.id}", data={"status": "attended"},
+        headers=as_coordinator.htmx,
+    )  # fmt: skip
+    assert answer.status_code == 200
+    assert f'<li id="supporter-{ana.id}" tabindex="-1"' in answer.text
+    for status in ("attended", "excused", "absent"):
+        assert f'id="tap-{ana.id}-{status}"' in answer.text

@@ -153,6 +153,11 @@ def test_an_admin_changes_everything(db: Session, as_role: Callable[[Role], Brow
         ("program_name", "", "Fill this in."),
         ("default_monthly_cap", "0", "Enter 1 or more."),
         ("default_monthly_cap", "twelve", "Enter a whole number."),
+        ("default_monthly_cap", "²", "Enter a whole number."),
+        ("default_monthly_cap", "¹", "Enter a whole number."),
+        ("default_monthly_cap", "-1", "Enter a whole number."),
+        ("default_monthly_cap", "1e3", "Enter a whole number."),
+        ("default_monthly_cap", "", "Enter a whole number."),
         ("refresher_missed_sessions", "25", "Enter 24 or less."),
         ("small_cell_threshold", "1", "Enter 2 or more."),
         ("time_zone", "Mars/Olympus_Mons", "is not a time zone name"),
@@ -167,7 +172,8 @@ def test_bad_input_is_shown_beside_its_field_and_kept(
     assert is_fragment(answer)
     error = answer.text.split(f'<p class="error" id="{field}-error">')[1].split("</p>")[0]
     assert message in error
-    assert f'aria-describedby="{field}-error"' in answer.text
+    described = f'aria-describedby="{field}-hint {field}-error"'
+    assert described in answer.text or f'aria-describedby="{field}-error"' in answer.text
     if field in ("program_name", "default_monthly_cap"):
         assert f'name="{field}" type="{"text" if field == "program_name" else "number"}"' in (
             answer.text
@@ -200,3 +206,16 @@ def test_a_settings_form_without_its_csrf_token_is_refused(
     assert forged.status_code == 403
     assert get_program_settings(db).program_name == "ONE 2 ONE 2 CARE"
     assert audited(db) == []
+
+
+def test_number_fields_take_their_range_from_the_schema_and_link_their_hint(
+    as_role: Callable[[Role], Browser],
+) -> None:
+    page = as_role(Role.admin).client.get("/settings", headers=HTML).text
+    cap = page.split('id="setting-default_monthly_cap"')[1].split(">")[0]
+    assert 'min="1" max="60"' in cap
+    assert 'aria-describedby="default_monthly_cap-hint"' in cap
+    assert "says otherwise (1 to 60).</p>" in page
+    idle = page.split('id="setting-session_idle_minutes"')[1].split(">")[0]
+    assert 'min="5" max="240"' in idle
+    assert '<p class="hint" id="session_idle_minutes-hint">5 to 240.</p>' in page

@@ -694,6 +694,11 @@ def test_sessions_show_whats_coming_and_the_attendance_record(
     assert "1 of 2 sessions attended." in record
     assert record.index("Listening blocks") < record.index("Red flags")
     assert "Moral injury" not in record
+    # Times stay in the program's time zone as the server wrote them (no rewrite by the phone).
+    assert "data-local " not in page
+    assert "data-local>" not in page
+    script = client.get("/static/peer-support-0.1.0.js").text
+    assert "showLocalTimes" not in script
 
 
 def test_sessions_with_nothing_yet(client: TestClient, as_supporter: Browser) -> None:

@@ -178,7 +178,7 @@ def user_detail(
 ) -> HTMLResponse:
     user = _user(session, visitor, user_id)
     notice = {
-        "invited": "Invitation sent by mail.",
+        "invited": "Invitation queued for mail: it goes out within a few minutes.",
         "roles": "Roles saved.",
         "deactivated": "Deactivated: signed out everywhere, API tokens refused.",
         "reactivated": "Reactivated.",

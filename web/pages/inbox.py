@@ -28,7 +28,7 @@ from domain.inbox.service import (
 )
 from domain.pagination import PageRequest
 from domain.types import MAX_ROW_ID
-from web.forms import FormValues
+from web.forms import FormValues, whole_number
 from web.pages.common import page, redirect_after_post
 from web.rendering import is_htmx
 from web.session import CheckedVisitor, SignedInVisitor, Visitor
@@ -96,9 +96,10 @@ def inbox(
 
 
 def _trainer_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) > MAX_ROW_ID:
+    number = whole_number(raw, max_digits=18)
+    if number is None or number > MAX_ROW_ID:
         raise InvalidInput(CHOOSE_A_TRAINER, field="assigned_to_user_id")
-    return int(raw)
+    return number
 
 
 def answer_row(
@@ -151,5 +152,9 @@ def assign_submit(
 def done_submit(
     request: Request, session: SessionDep, visitor: CheckedVisitor, request_id: IdPath
 ) -> Response:
-    close_debrief_request(session=session, actor=visitor.actor, request_id=request_id)
-    return answer_row(request, session, visitor, request_id, None)
+    error: DomainError | None = None
+    try:
+        close_debrief_request(session=session, actor=visitor.actor, request_id=request_id)
+    except DomainError as refused:
+        error = refused
+    return answer_row(request, session, visitor, request_id, error)

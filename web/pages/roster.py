@@ -22,7 +22,7 @@ from domain.org_units.service import list_org_units
 from domain.org_units.tree import unit_paths
 from domain.professions.service import list_professions
 from domain.supporters.invitations import invite_supporter
-from domain.supporters.models import MAX_MONTHLY_CAP, SupporterInvite, SupporterUpdate
+from domain.supporters.models import SupporterInvite, SupporterUpdate
 from domain.supporters.roster import (
     MAX_SEARCH_LENGTH,
     RosterFilters,
@@ -43,14 +43,22 @@ from domain.supporters.roster_import import (
 )
 from domain.supporters.service import supporter_of_user, update_supporter
 from domain.types import MAX_ROW_ID
-from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.forms import (
+    Form,
+    FormValues,
+    domain_error_messages,
+    number_limits,
+    parse_form,
+    whole_number,
+)
 from web.pages.common import page, redirect_after_post
 from web.session import CheckedVisitor, SignedInVisitor, Visitor, csrf_checked_visitor
 
 router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 CSV_FIELD = "csv_text"
-CAP_MESSAGE = f"Enter a whole number from 1 to {MAX_MONTHLY_CAP}."
+CAP_LIMITS = number_limits(SupporterUpdate)["max_encounters_per_month"]  # the schema's rule
+CAP_MESSAGE = f"Enter a whole number from {CAP_LIMITS[0]} to {CAP_LIMITS[1]}."
 EDITABLE = ("status", "profession_code", "org_unit_id", "trained_on", "max_encounters_per_month")
 
 
@@ -173,11 +181,9 @@ def form_values(values: dict[str, str]) -> dict[str, Any]:
         if name in ("org_unit_id", "trained_on") and value == "":
             shaped[name] = None
         elif (
-            name in ("org_unit_id", "max_encounters_per_month")
-            and value.isascii()
-            and (value.isdigit() and len(value) < 10)
+            name in ("org_unit_id", "max_encounters_per_month") and whole_number(value) is not None
         ):
-            shaped[name] = int(value)
+            shaped[name] = whole_number(value)
         elif value != "":
             shaped[name] = value
     return shaped
@@ -279,7 +285,8 @@ def supporter_page(
     values = context.pop("values", None) or current_values(entry.supporter)
     return page(
         request, session, visitor, "roster_supporter.html", active="roster", entry=entry,
-        values=values, errors=context.pop("errors", {}), **choices(session), **context,
+        values=values, errors=context.pop("errors", {}), cap_limits=CAP_LIMITS,
+        **choices(session), **context,
     )  # fmt: skip
 
 
@@ -319,7 +326,8 @@ def supporter_submit(
     changed = {name: value for name, value in values.items() if value != current[name]}
     data, errors = parse_form(SupporterUpdate, form_values(changed))
     cap = values["max_encounters_per_month"]
-    if not (cap.isascii() and cap.isdigit() and 1 <= int(cap) <= MAX_MONTHLY_CAP):
+    cap_number = whole_number(cap)
+    if cap_number is None or not CAP_LIMITS[0] <= cap_number <= CAP_LIMITS[1]:
         data, errors = None, {**errors, "max_encounters_per_month": CAP_MESSAGE}
     if data is not None:
         try:

@@ -47,7 +47,7 @@ from domain.sessions.service import (
     update_program_session,
 )
 from domain.types import MAX_ROW_ID
-from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.forms import Form, FormValues, domain_error_messages, parse_form, whole_number
 from web.pages.common import page, redirect_after_post
 from web.rendering import is_htmx
 from web.session import CheckedVisitor, SignedInVisitor, Visitor
@@ -149,17 +149,20 @@ def parse_session_form(
             starts_at = program_start_to_utc(day, clock, program_time_zone(session))
         except InvalidInput as error:
             errors[error.field or "start_time"] = error.message
-    duration = values["duration_minutes"]
-    facilitator = values["facilitator_id"]
+    duration = whole_number(values["duration_minutes"], max_digits=5)
+    if duration is None:
+        errors["duration_minutes"] = "Enter a whole number of minutes."
+    facilitator = whole_number(values["facilitator_id"])
+    if facilitator is None and values["facilitator_id"]:
+        errors["facilitator_id"] = "Choose a facilitator from the list."
     data: dict[str, Any] = {
         "kind": values["kind"] or None,
         "topic": values["topic"],
         "starts_at": starts_at,
-        "duration_minutes": int(duration) if duration.isdigit() and len(duration) < 6 else duration,
+        "duration_minutes": duration,
         "location": values["location"],
-        "facilitator_id": int(facilitator) if facilitator.isdigit() and len(facilitator) < 10
-        else None,
-    }  # fmt: skip
+        "facilitator_id": facilitator,
+    }
     if data["kind"] is None:
         errors["kind"] = "Choose one."
     if errors:
@@ -332,18 +335,29 @@ def add_to_attendance(
     """Add a supporter to a session's sheet (invited; the tap records the rest)."""
     require_coordinator(visitor)
     raw = form.first("supporter_id")
-    if not (raw.isdigit() and len(raw) < 10):
+    supporter_id = whole_number(raw)
+    if supporter_id is None:
         sheet = attendance_sheet(session=session, actor=visitor.actor, session_id=session_id)
         return attendance_page(
             request, session, visitor, sheet, errors={"supporter_id": "Choose a supporter."},
             status_code=422,
         )  # fmt: skip
     data = AttendanceUpdate(status=AttendanceStatus.invited)
-    record_attendance(
-        session=session, actor=visitor.actor, session_id=session_id, supporter_id=int(raw),
-        data=data,
-    )  # fmt: skip
-    return redirect_after_post(request, f"/schedule/{session_id}/attendance#supporter-{raw}")
+    try:
+        record_attendance(
+            session=session, actor=visitor.actor, session_id=session_id,
+            supporter_id=supporter_id, data=data,
+        )  # fmt: skip
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        sheet = attendance_sheet(session=session, actor=visitor.actor, session_id=session_id)
+        return attendance_page(
+            request, session, visitor, sheet, errors={"supporter_id": error.message},
+            status_code=error.status_code,
+        )  # fmt: skip
+    to_row = f"/schedule/{session_id}/attendance#supporter-{supporter_id}"
+    return redirect_after_post(request, to_row)
 
 
 @router.post("/schedule/{session_id}/attendance/{supporter_id}", response_class=HTMLResponse)

@@ -20,7 +20,14 @@ from domain.program_settings.service import (
     read_program_settings,
     update_program_settings,
 )
-from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.forms import (
+    Form,
+    FormValues,
+    domain_error_messages,
+    number_limits,
+    parse_form,
+    whole_number,
+)
 from web.pages.common import page, redirect_after_post
 from web.session import CheckedVisitor, SignedInVisitor, Visitor
 
@@ -64,8 +71,9 @@ def submitted(form: Form) -> tuple[dict[str, Any], dict[str, Any], dict[str, str
         raw = form.first(name).strip()
         shown[name] = raw
         if name in NUMBER_SETTINGS:
-            if raw.isascii() and raw.isdigit() and len(raw) < 10:
-                data[name] = int(raw)
+            number = whole_number(raw)
+            if number is not None:
+                data[name] = number
             else:
                 errors[name] = WHOLE_NUMBER
         elif not raw and name in TEXT_SETTINGS:
@@ -93,6 +101,7 @@ def settings_page(
         status_code=status_code, settings=settings,
         values={**form_values(settings), **(values or {})}, errors=errors or {},
         changeable=changeable_settings(visitor.actor), time_zones=time_zone_names(), saved=saved,
+        limits=number_limits(ProgramSettingsUpdate),
     )  # fmt: skip
 
 

@@ -34,16 +34,6 @@
     });
   }
 
-  // Session times are written in UTC; show them in the phone's own time zone.
-  function showLocalTimes(root) {
-    var format = new Intl.DateTimeFormat(undefined, {
-      weekday: "short", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
-    });
-    root.querySelectorAll("time[data-local]").forEach(function (time) {
-      var when = new Date(time.getAttribute("datetime"));
-      if (!isNaN(when)) { time.textContent = format.format(when); }
-    });
-  }
   // A fresh log form says "today" in UTC; on a US evening that is already tomorrow.
   function useLocalToday(root) {
     var now = new Date();
@@ -53,10 +43,8 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    showLocalTimes(document);
     useLocalToday(document);
   });
-  document.addEventListener("htmx:afterSwap", function (event) { showLocalTimes(event.detail.target); });
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.share");
@@ -64,6 +52,21 @@
   });
   document.addEventListener("input", function (event) {
     if (event.target.matches("input[data-filter-target]")) { filterChoices(event.target); }
+  });
+  // A row swapped whole (outerHTML) keeps the focus on its button of the same id (htmx does
+  // that); where the button is gone (a request marked done), the focus goes to the row itself
+  // (tabindex=-1) rather than to the top of the page.
+  var swappedRowId = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    swappedRowId = target && target.id && target.getAttribute("tabindex") === "-1" ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!swappedRowId) { return; }
+    var row = document.getElementById(swappedRowId);
+    swappedRowId = null;
+    var active = document.activeElement;
+    if (row && (!active || active === document.body || !document.contains(active))) { row.focus(); }
   });
   // After htmx swaps in a confirmation, move focus there so screen readers announce it.
   document.addEventListener("htmx:afterSwap", function (event) {

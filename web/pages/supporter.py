@@ -48,6 +48,7 @@ from domain.encounters.service import (
 from domain.errors import DomainError, PermissionDenied
 from domain.pagination import PageRequest
 from domain.professions.service import list_professions
+from domain.program_settings.service import program_today
 from domain.resources.service import ResourceFilters, list_resources
 from domain.sessions.service import attendance_of_supporter, upcoming_program_sessions
 from domain.supporters.models import Supporter, SupporterUpdate
@@ -106,7 +107,7 @@ def choices() -> dict[str, Any]:
 
 
 def month_summary(session: Session, visitor: Visitor, supporter: Supporter) -> dict[str, Any]:
-    today = utcnow().date()
+    today = program_today(session)
     start, _ = month_bounds(today)
     filters = EncounterFilters(occurred_from=start, own_only=True)
     listed = list_encounters(
@@ -189,14 +190,14 @@ def log_form_context(session: Session, visitor: Visitor) -> dict[str, Any]:
         **choices(),
         "professions": list_professions(session=session),
         "shareable_resources": published.items,
-        "today": utcnow().date(),
+        "today": program_today(session),
     }
 
 
 def log_page(
     request: Request, session: Session, visitor: Visitor, supporter: Supporter, **context: Any
 ) -> HTMLResponse:
-    values = context.pop("values", None) or {**LOG_DEFAULTS, "occurred_on": utcnow().date()}
+    values = context.pop("values", None) or {**LOG_DEFAULTS, "occurred_on": program_today(session)}
     return page(
         request, session, visitor, "log.html", active="log", values=values,
         errors=context.pop("errors", {}), **log_form_context(session, visitor),

@@ -49,6 +49,17 @@ class DebriefRequest(SQLModel, table=True):
     assigned_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     closed_by_user_id: int | None = Field(default=None, sa_column=_user_column())
 
+    # One open request per supporter: the database decides, whoever writes.
+    __table_args__ = (
+        sa.Index(
+            "uq_debrief_request_one_open_per_supporter",
+            "supporter_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
 
 class DebriefRequestUpdate(InputSchema):
     """What a coordinator changes: the trainer, and `done` once the debrief happened. A request

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from domain.actors import Actor
@@ -486,3 +487,28 @@ def test_update_debrief_request_refuses_an_empty_change(db: Session, supporter: 
         data=DebriefRequestUpdate(status=DebriefStatus.done),
     )
     assert done.status == DebriefStatus.done
+
+
+def test_the_database_refuses_a_second_open_request_of_one_supporter(db: Session) -> None:
+    supporter = make_supporter(db)
+    assert supporter.id is not None
+    db.add(DebriefRequest(supporter_id=supporter.id, urgency=DebriefUrgency.today))
+    db.flush()
+    second = DebriefRequest(supporter_id=supporter.id, urgency=DebriefUrgency.this_week)
+    with db.begin_nested():
+        db.add(second)
+        with pytest.raises(IntegrityError):
+            db.flush()
+
+
+def test_closed_requests_do_not_count_against_the_one_open(db: Session) -> None:
+    supporter = make_supporter(db)
+    assert supporter.id is not None
+    for _ in range(2):
+        db.add(
+            DebriefRequest(
+                supporter_id=supporter.id, urgency=DebriefUrgency.today, status=DebriefStatus.done
+            )
+        )
+    db.add(DebriefRequest(supporter_id=supporter.id, urgency=DebriefUrgency.today))
+    db.flush()

@@ -53,6 +53,14 @@ def local_time(
 templates.env.filters["local_time"] = local_time
 
 
+def dial(number: str) -> str:
+    """A phone number as a `tel:`/`sms:` link wants it: digits, letters and a leading +."""
+    return "".join(c for c in number if c.isalnum() or c == "+")
+
+
+templates.env.filters["dial"] = dial
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

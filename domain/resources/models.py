@@ -1,7 +1,8 @@
 from datetime import date, datetime
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import EmailStr, HttpUrl, StrictBool
+from pydantic import EmailStr, HttpUrl, StrictBool, StringConstraints
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import Cost, ResourceCategory
@@ -11,6 +12,8 @@ from domain.types import IsoDate, NonBlankText
 
 REVIEW_INTERVAL_MONTHS = 12
 PHONE_PATTERN = r"^[0-9A-Za-z +().\-]{2,40}$"
+MAX_KEYWORDS = 30
+Keyword = Annotated[NonBlankText, StringConstraints(max_length=60)]
 
 
 class Resource(SQLModel, table=True):
@@ -28,6 +31,12 @@ class Resource(SQLModel, table=True):
     confidential: bool = False
     cost: Cost | None = Field(default=None, sa_column=code_column(Cost, nullable=True))
     published: bool = Field(default=False, index=True)
+    # Words people search by that the title may not hold: abbreviations ("EAP"), symptoms
+    # ("insomnia", "sleep"). Searched like the title's words, shown to editors only.
+    keywords: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(sa.JSON(), nullable=False, server_default=sa.text("'[]'")),
+    )
     last_reviewed_on: date | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
@@ -70,6 +79,7 @@ class ResourceFields(InputSchema):
     confidential: StrictBool = False
     cost: Cost | None = None
     published: StrictBool = False
+    keywords: list[Keyword] = Field(default_factory=list, max_length=MAX_KEYWORDS)
     last_reviewed_on: IsoDate | None = None
 
 
@@ -92,6 +102,7 @@ class ResourceUpdate(InputSchema):
     confidential: StrictBool | None = None
     cost: Cost | None = None
     published: StrictBool | None = None
+    keywords: list[Keyword] | None = Field(default=None, max_length=MAX_KEYWORDS)
     last_reviewed_on: IsoDate | None = None
 
 
@@ -111,5 +122,6 @@ class ResourcePublic(SQLModel):
     confidential: bool
     cost: Cost | None
     published: bool
+    keywords: list[str]
     last_reviewed_on: date | None
     due_for_review: bool

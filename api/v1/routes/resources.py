@@ -3,12 +3,12 @@ the public, cacheable, embeddable view of what is published."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import SessionDep
+from api.http_cache import cacheable_answer
 from api.v1.deps import CurrentActor, PageDep
 from api.v1.idempotency import IdempotencyKey, create_once, idempotent_creation_responses
 from api.v1.pagination import PageOut, page_out
@@ -30,7 +30,6 @@ router = APIRouter()
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 AudienceQuery = Annotated[str | None, Query(max_length=60, description="a profession code")]
 TextQuery = Annotated[str | None, Query(max_length=100, description="words in title or text")]
-DIRECTORY_CACHE = "public, max-age=300"
 
 
 @router.get(
@@ -139,18 +138,11 @@ def directory_route(
 ) -> Response:
     filters = ResourceFilters(category=category, audience=audience, text=q)
     result = list_resources(session=session, actor=None, filters=filters, page=page)
-    answer = Response(media_type="application/json")
-    listing = page_out([to_public(r) for r in result.items], result.next_after_id, request, answer)
-    answer.body = listing.model_dump_json().encode()
-    etag = f'"{hashlib.sha256(answer.body).hexdigest()[:32]}"'
-    answer.headers.update(
-        {"ETag": etag, "Cache-Control": DIRECTORY_CACHE, "Access-Control-Allow-Origin": "*"}
+    links = Response()
+    listing = page_out([to_public(r) for r in result.items], result.next_after_id, request, links)
+    extra = {"Access-Control-Allow-Origin": "*"}
+    if "link" in links.headers:
+        extra["Link"] = links.headers["link"]
+    return cacheable_answer(
+        request, listing.model_dump_json().encode(), media_type="application/json", headers=extra
     )
-    answer.headers["Content-Length"] = str(len(answer.body))
-    if etag in request.headers.get("if-none-match", ""):
-        not_modified = Response(status_code=304)
-        for name in ("etag", "cache-control", "access-control-allow-origin", "link"):
-            if name in answer.headers:
-                not_modified.headers[name] = answer.headers[name]
-        return not_modified
-    return answer

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from domain.columns import utcnow
 from domain.db import unit_of_work
@@ -52,8 +53,13 @@ PeriodicStep = Callable[[Engine, datetime], int]
 
 
 def send_mail_job(job: ClaimedJob, context: JobContext) -> None:
+    from domain.mail.outbox import is_for_deactivated_person
     from domain.mail.sending import send_mail
 
+    with Session(context.engine) as session:
+        if is_for_deactivated_person(session, str(job.payload.get("to", ""))):
+            log.info("Job %s: not sent, its recipient was deactivated", job.id)
+            return
     send_mail(job.payload, job_id=job.id, settings=context.settings, now=context.now)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from domain.jobs.service import enqueue
 from domain.settings import get_settings
@@ -37,3 +37,15 @@ def queue_mail(
     """Queue `mail` for the worker in `session`'s transaction. `dedupe_key` makes a second
     queueing of the same message a no-op (reminders); `run_at` holds it back until then."""
     enqueue(session, MAIL_SEND, asdict(mail), dedupe_key=dedupe_key, run_at=run_at)
+
+
+def is_for_deactivated_person(session: Session, address: str) -> bool:
+    """Mail queued for someone deactivated before it went out is dropped: an invitation or a
+    password link to a person who no longer has access would only mislead them. Checked when
+    sending, so no queued message can slip past a deactivation."""
+    from domain.users.models import User  # users build on this module (invitations)
+
+    active = session.exec(
+        select(User.active).where(func.lower(col(User.email)) == address.strip().lower())
+    ).first()
+    return active is False

@@ -339,3 +339,34 @@ def test_credentials_over_smtp_without_starttls_are_refused_and_never_sent(
     assert not any(line.upper().startswith(b"AUTH") for line in sent)
     assert b"s3cret" not in b"".join(sent)
     assert smtp_server.inbox.messages == []
+
+
+def test_an_invitation_queued_before_the_person_was_deactivated_is_not_sent(
+    mail_engine: Engine, smtp_server: SmtpServer, clock: Clock, tmp_path: Path
+) -> None:
+    invite(mail_engine)
+    with unit_of_work(mail_engine) as session:
+        user = session.exec(select(User).where(User.email == INVITEE)).one()
+        user.active = False
+        session.add(user)
+    worker = worker_for(mail_engine, tmp_path, smtp_server, clock)
+
+    assert worker.run_due() == 1
+
+    assert smtp_server.inbox.messages == []
+    assert jobs(mail_engine)[0].status == JobStatus.done
+
+
+def test_mail_to_an_address_of_no_account_and_to_an_active_person_goes_out(
+    mail_engine: Engine, smtp_server: SmtpServer, clock: Clock, tmp_path: Path
+) -> None:
+    invite(mail_engine)
+    with unit_of_work(mail_engine) as session:
+        queue_mail(session, Mail(to="Outside@Elsewhere.example.org", subject="s", body="b"))
+    worker = worker_for(mail_engine, tmp_path, smtp_server, clock)
+
+    assert worker.run_due() == 2
+
+    assert sorted(m["To"] for m in smtp_server.inbox.messages) == sorted(
+        [INVITEE, "Outside@Elsewhere.example.org"]
+    )

@@ -395,6 +395,21 @@ def require_attendance_keeper(actor: Actor, program_session: ProgramSession) -> 
 def attendance_sheet(*, session: Session, actor: Actor, session_id: int) -> AttendanceSheet:
     """Everyone expected at a session, by name, in one query: every active supporter at a
     monthly session, and everyone with an attendance row. A roster read, audited."""
+    sheet = attendance_counts(session=session, actor=actor, session_id=session_id)
+    record_audit_event(
+        session=session,
+        actor=actor,
+        action=AuditAction.supporter_list,
+        object_type="program_session",
+        object_id=session_id,
+    )
+    return sheet
+
+
+def attendance_counts(*, session: Session, actor: Actor, session_id: int) -> AttendanceSheet:
+    """The sheet for its counts only (what a tap answers beside the one row): no list of names
+    leaves the server, so it is not a roster read and is not audited; pages that show the
+    names call `attendance_sheet`."""
     program_session = _find_session(session, session_id)
     require_attendance_keeper(actor, program_session)
     attendance = sa.and_(
@@ -426,13 +441,6 @@ def attendance_sheet(*, session: Session, actor: Actor, session_id: int) -> Atte
         )
         for supporter_id, name, profession, supporter_status, status in session.execute(query)
     ]
-    record_audit_event(
-        session=session,
-        actor=actor,
-        action=AuditAction.supporter_list,
-        object_type="program_session",
-        object_id=session_id,
-    )
     return AttendanceSheet(program_session=program_session, rows=rows)
 
 

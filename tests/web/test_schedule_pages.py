@@ -510,6 +510,19 @@ def test_reading_the_sheet_is_audited(
     assert "supporter.list" in audit_actions(db, object_type="program_session", object_id=held.id)
 
 
+def test_an_htmx_tap_shows_one_row_and_counts_so_it_is_not_a_roster_read(
+    client: TestClient, db: Session, as_coordinator: Browser, held: ProgramSession
+) -> None:
+    ana = named_supporter(db, "Ana Active")
+    client.post(
+        f"/schedule/{held.id}/attendance/{ana.id}", data={"status": "attended"},
+        headers=as_coordinator.htmx,
+    )  # fmt: skip
+    assert "supporter.list" not in audit_actions(
+        db, object_type="program_session", object_id=held.id
+    )
+
+
 # The monthly tally.
 
 

@@ -31,6 +31,7 @@ from domain.sessions.service import (
     AttendanceSheet,
     ScheduleWhen,
     addable_supporters,
+    attendance_counts,
     attendance_sheet,
     create_program_session,
     delete_program_session,
@@ -391,7 +392,7 @@ def tap_attendance(
             request, session, visitor, sheet, errors={f"row-{supporter_id}": errors["status"]},
             status_code=status_code,
         )  # fmt: skip
-    sheet = attendance_sheet(session=session, actor=visitor.actor, session_id=session_id)
+    sheet = attendance_counts(session=session, actor=visitor.actor, session_id=session_id)
     row = sheet_row(
         session=session, actor=visitor.actor, session_id=session_id, supporter_id=supporter_id
     )

@@ -102,6 +102,11 @@ def update_program_settings(
     settings.updated_at = utcnow()
     session.add(settings)
     session.flush()
+    if "refresher_missed_sessions" in changed:
+        # The roster builds on the settings: imported where used.
+        from domain.supporters.roster import refresh_all_refresher_flags
+
+        refresh_all_refresher_flags(session, actor, settings.refresher_missed_sessions)
     return settings
 
 

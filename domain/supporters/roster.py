@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col, func
 
 from domain.actors import Actor, require_role
-from domain.audit.actions import AuditAction
+from domain.audit.actions import AuditAction, field_changed
 from domain.audit.service import record_audit_event
 from domain.codes import AttendanceStatus, Role, SessionKind, SupporterStatus
 from domain.columns import utcnow
@@ -335,3 +335,25 @@ def read_roster_entry(*, session: Session, actor: Actor, supporter_id: int) -> R
         missed_in_a_row=consecutive_missed_monthly_sessions(session, supporter),
         attendance=history,
     )
+
+
+def refresh_all_refresher_flags(session: Session, actor: Actor, threshold: int) -> int:
+    """After the refresher rule changed: every supporter's `needs_refresher` as the new
+    threshold says (the same rule as `service.refresh_needs_refresher`), the missed sessions
+    read for all in one query. How many flags changed; each change is audited."""
+    roster = roster_query(session, today=program_today(session), now=utcnow())
+    rows = session.execute(select(roster.c.supporter_id, roster.c.missed, roster.c.needs_refresher))
+    changed = [sid for sid, missed, needs in rows if (int(missed) >= threshold) != bool(needs)]
+    for supporter in session.execute(
+        select(Supporter).where(col(Supporter.id).in_(changed))
+    ).scalars():
+        supporter.needs_refresher = not supporter.needs_refresher
+        session.add(supporter)
+        record_audit_event(
+            session=session,
+            actor=actor,
+            action=field_changed("supporter", "needs_refresher"),
+            object_type="supporter",
+            object_id=supporter.id,
+        )
+    return len(changed)

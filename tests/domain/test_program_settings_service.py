@@ -1,9 +1,12 @@
+from datetime import date, timedelta
+
 import pytest
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from domain.actors import Actor
 from domain.codes import Role
+from domain.columns import utcnow
 from domain.errors import InvalidInput, PermissionDenied
 from domain.program_settings.models import ProgramSettings, ProgramSettingsUpdate
 from domain.program_settings.service import (
@@ -21,6 +24,9 @@ from tests.factories import (
     RESOURCE_EDITOR,
     SUPPORTER,
     audit_actions,
+    make_attendance,
+    make_program_session,
+    make_supporter,
 )
 
 API_CLIENT = Actor.for_api_client(1, frozenset({"reports:read", "audit:read"}))
@@ -207,3 +213,27 @@ def test_an_admin_changes_every_setting(db: Session, name: str) -> None:
     assert audit_actions(db, object_type="program_settings", object_id=1) == [
         f"settings.change.{name}"
     ]
+
+
+def test_changing_the_refresher_rule_reflags_every_supporter_at_once(db: Session) -> None:
+    """With 2 monthly sessions missed in a row, lowering the rule to 2 flags the supporter and
+    raising it to 3 clears the flag; a supporter with 1 missed stays unflagged throughout."""
+    trained = date.today() - timedelta(days=200)
+    two_missed = make_supporter(db, trained_on=trained)
+    one_missed = make_supporter(db, trained_on=trained)
+    older = make_program_session(db, starts_at=utcnow() - timedelta(days=40))
+    make_program_session(db, starts_at=utcnow() - timedelta(days=10))
+    make_attendance(db, older, one_missed, "attended")
+
+    update_program_settings(
+        session=db, actor=COORDINATOR, data=ProgramSettingsUpdate(refresher_missed_sessions=2)
+    )
+    assert (two_missed.needs_refresher, one_missed.needs_refresher) == (True, False)
+    assert audit_actions(db, object_type="supporter", object_id=two_missed.id) == [
+        "supporter.change.needs_refresher"
+    ]
+
+    update_program_settings(
+        session=db, actor=COORDINATOR, data=ProgramSettingsUpdate(refresher_missed_sessions=3)
+    )
+    assert (two_missed.needs_refresher, one_missed.needs_refresher) == (False, False)

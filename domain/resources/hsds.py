@@ -208,6 +208,7 @@ def schedules(resource: Resource, service_id: str) -> list[HsdsSchedule]:
     free-text hours as a schedule's description; none when the entry says nothing."""
     schedule_id = hsds_id(f"resource:{resource.id}:schedule")
     if resource.available_24_7:
+        # No time zone: 00:00 to 23:59 on every day is the whole week in any zone.
         always: HsdsSchedule = {
             "id": schedule_id,
             "service_id": service_id,

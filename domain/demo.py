@@ -3,7 +3,9 @@
 Shaped like the program in docs/program-paper.md: 31 physicians and faculty scientists trained
 in a pilot, then 53 more from other professions; two schools with departments and two sites;
 one initial training and six monthly sessions with attendance; six months of de-identified
-encounters; local resources beside the seeded national ones; four accounts to sign in with.
+encounters; local resources beside the seeded national ones, with the keywords people search
+by, and the seeded placeholder EAP completed and published (so the crisis button shows it);
+four accounts to sign in with.
 
 Rows go in with `add_all` for speed, but every derived value comes from the domain's own rules
 (`build_encounter`, `monthly_workload`, `refresh_needs_refresher`) and encounters pass
@@ -62,8 +64,8 @@ from domain.jobs.models import Job
 from domain.org_units.models import OrgUnit
 from domain.professions.models import Profession
 from domain.program_settings.service import get_program_settings
-from domain.resources.models import Resource, ResourceAudience, ResourceCreate
-from domain.resources.service import create_resource, months_before
+from domain.resources.models import Resource, ResourceAudience, ResourceCreate, ResourceUpdate
+from domain.resources.service import create_resource, months_before, update_resource
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
 from domain.supporters.service import month_bounds, monthly_workload, refresh_needs_refresher
@@ -310,6 +312,8 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
         "category": ResourceCategory.counseling, "phone": "(555) 555-0142",
         "url": f"{DEMO_URL}counseling", "location": "Northfield University Hospital, Suite 4B",
         "hours": "Weekdays 8 a.m. to 6 p.m.", "confidential": True, "cost": Cost.free,
+        "keywords": ["counselors", "therapy", "therapist", "anxiety", "depression",
+                     "mental health"],
     }),
     (75, {
         "title": "Wellness Center: resilience and mindfulness groups",
@@ -317,6 +321,7 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
         "online, at lunch time and after night shifts.",
         "category": ResourceCategory.wellness, "url": f"{DEMO_URL}wellness",
         "location": "Northfield Learning Center, 2nd floor", "cost": Cost.free,
+        "keywords": ["mindfulness", "yoga", "stress", "resilience", "meditation"],
     }),
     (120, {
         "title": "Chaplaincy and Spiritual Care",
@@ -324,7 +329,7 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
         "Ask the hospital operator for the chaplain on call.",
         "category": ResourceCategory.spiritual_care, "phone": "(555) 555-0117",
         "url": f"{DEMO_URL}spiritual-care", "available_24_7": True, "confidential": True,
-        "cost": Cost.free,
+        "cost": Cost.free, "keywords": ["chaplain", "faith", "grief", "prayer"],
     }),
     (200, {
         "title": "Office of the Ombuds",
@@ -332,7 +337,7 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
         "mistreatment and concerns you are not ready to report.",
         "category": ResourceCategory.ombuds, "email": f"ombuds@{DEMO_DOMAIN}",
         "url": f"{DEMO_URL}ombuds", "hours": "Weekdays 9 a.m. to 5 p.m.", "confidential": True,
-        "cost": Cost.free,
+        "cost": Cost.free, "keywords": ["conflict", "mistreatment", "harassment", "bullying"],
     }),
     (30, {
         "title": "Occupational Health: injury and exposure care",
@@ -340,20 +345,20 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
         "fitness-for-duty questions.",
         "category": ResourceCategory.occupational_health, "phone": "(555) 555-0160",
         "url": f"{DEMO_URL}occupational-health", "hours": "Daily 7 a.m. to 7 p.m.",
-        "cost": Cost.free,
+        "cost": Cost.free, "keywords": ["needlestick", "exposure", "injury", "fitness for duty"],
     }),
     (90, {
         "title": "Employee Emergency Assistance Fund",
         "description": "Small grants for unexpected hardship: a fire, a flood, a funeral.",
         "category": ResourceCategory.financial, "url": f"{DEMO_URL}assistance-fund",
-        "confidential": True, "cost": Cost.free,
+        "confidential": True, "cost": Cost.free, "keywords": ["hardship", "grant", "money"],
     }),
     (430, {
         "title": "Backup Childcare Program",
         "description": "Backup care for children when usual arrangements fall through, "
         "including evenings and weekends.",
         "category": ResourceCategory.childcare, "url": f"{DEMO_URL}backup-childcare",
-        "cost": Cost.fee,
+        "cost": Cost.fee, "keywords": ["child care", "backup care", "babysitting", "kids"],
     }),
     (150, {
         "title": "Northfield State Physician Health Program",
@@ -362,8 +367,44 @@ LOCAL_RESOURCES: tuple[tuple[int, dict[str, Any]], ...] = (
         "category": ResourceCategory.physician_health_program, "phone": "(555) 555-0199",
         "url": f"{DEMO_URL}physician-health", "confidential": True, "cost": Cost.free,
         "audiences": ["physician", "resident_fellow", "physician_assistant", "dentist"],
+        "keywords": ["PHP", "substance use", "burnout", "licensure"],
+    }),
+    (60, {
+        "title": "Sleep Well: insomnia care for shift workers",
+        "description": "Six weeks of cognitive behavioral therapy for insomnia (CBT-I), "
+        "adapted to night and rotating shifts, in a group or one to one, online.",
+        "category": ResourceCategory.wellness, "url": f"{DEMO_URL}sleep-well",
+        "hours": "Evening and morning groups, weekly", "confidential": True, "cost": Cost.free,
+        "keywords": ["sleep", "insomnia", "CBT-I", "night shift", "fatigue"],
+    }),
+    (100, {
+        "title": "Legal consultation through the EAP",
+        "description": "A free 30-minute consultation with an attorney on wills, housing, "
+        "family and custody questions, and reduced fees after that.",
+        "category": ResourceCategory.legal, "phone": "(555) 555-0175",
+        "url": f"{DEMO_URL}legal-consultation", "confidential": True, "cost": Cost.free,
+        "keywords": ["lawyer", "attorney", "legal advice", "EAP"],
     }),
 )  # fmt: skip
+
+# The seeded placeholder EAP, completed as an institution would: published with a phone, so
+# the crisis button shows it. The demo updates that entry in place, so it never doubles.
+SEEDED_EAP_TITLE = "Employee Assistance Program (EAP)"
+DEMO_EAP: dict[str, Any] = {
+    "description": "Free, confidential short-term counseling with licensed counselors for "
+    "you and your household, by phone, video or in person, and referrals for legal, "
+    "financial and childcare questions. Call any time, day or night.",
+    "phone": "(555) 555-0127",
+    "url": f"{DEMO_URL}eap",
+    "hours": "Counselors answer the phone 24/7; appointments weekdays 8 a.m. to 8 p.m.",
+    "location": "Northfield University Hospital, Building C, 3rd floor",
+    "available_24_7": True,
+    "confidential": True,
+    "cost": Cost.free,
+    "keywords": ["EAP", "employee assistance", "counseling", "counselors", "confidential",
+                 "stress", "family"],
+}  # fmt: skip
+EAP_REVIEWED_DAYS_AGO = 20
 
 # Tables that make the database "not empty", and the order that clears them: children first,
 # each through the ORM so the session forgets deleted rows too (SQLite reuses ids, and a stale
@@ -425,6 +466,7 @@ def load_demo_program(
     training, monthly = _add_program_sessions(load, login_users[Role.coordinator])
     _add_attendance(load, members, supporters, training, monthly)
     _add_local_resources(session, today)
+    _complete_the_eap(session, today)
     encounters = _add_encounters(load, members, supporters, _published_resources(session))
     session.flush()
     _apply_supporter_rules(session, supporters, today)
@@ -472,7 +514,10 @@ def _delete_demo_resources(session: Session) -> None:
     ids = list(
         session.exec(
             select(Resource.id).where(
-                col(Resource.url).startswith(DEMO_URL), col(Resource.id).not_in(shared)
+                col(Resource.url).startswith(DEMO_URL),
+                col(Resource.id).not_in(shared),
+                # The EAP is the seeded entry the demo completes in place, never a demo row.
+                Resource.category != ResourceCategory.eap,
             )
         )
     )
@@ -734,6 +779,32 @@ def _add_local_resources(session: Session, today: date) -> None:
             **fields, published=True, last_reviewed_on=today - timedelta(days=reviewed_days_ago)
         )
         create_resource(session=session, actor=DEMO_ACTOR, data=data)
+
+
+def _complete_the_eap(session: Session, today: date) -> None:
+    """Complete and publish the seeded placeholder EAP (made anew if it was deleted). An EAP
+    someone already completed with their own phone number is theirs: the demo leaves it."""
+    eap = session.exec(
+        select(Resource)
+        .where(Resource.category == ResourceCategory.eap, Resource.title == SEEDED_EAP_TITLE)
+        .order_by(col(Resource.id))
+    ).first()
+    reviewed_on = today - timedelta(days=EAP_REVIEWED_DAYS_AGO)
+    if eap is None:
+        data = ResourceCreate(
+            title=SEEDED_EAP_TITLE,
+            category=ResourceCategory.eap,
+            published=True,
+            last_reviewed_on=reviewed_on,
+            **DEMO_EAP,
+        )
+        create_resource(session=session, actor=DEMO_ACTOR, data=data)
+        return
+    if eap.phone and eap.url != DEMO_EAP["url"]:
+        return
+    assert eap.id is not None
+    changes = ResourceUpdate(**DEMO_EAP, published=True, last_reviewed_on=reviewed_on)
+    update_resource(session=session, actor=DEMO_ACTOR, resource_id=eap.id, data=changes)
 
 
 def _published_resources(session: Session) -> list[Resource]:

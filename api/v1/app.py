@@ -14,6 +14,7 @@ from api.v1.routes import (
     api_clients,
     auth,
     debriefs,
+    directory_hsds,
     encounters,
     me,
     people,
@@ -55,6 +56,7 @@ def create_v1_app(*, engine: Engine, issuer: TokenIssuer) -> FastAPI:
         debriefs,
         encounters,
         resources,
+        directory_hsds,
         reports,
         admin,
     )

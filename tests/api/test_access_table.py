@@ -113,6 +113,7 @@ TABLE: dict[str, str] = {
     "PATCH /resources/{resource_id}":                  "- x + x + x x | x x x x x x + x x",
     "DELETE /resources/{resource_id}":                 "- x 0 x 0 x x | x x x x x x 0 x x",
     "GET /directory":                                  "+ + + + + + + | + + + + + + + + +",
+    "GET /directory/hsds":                             "+ + + + + + + | + + + + + + + + +",
     "GET /debrief-requests":                           "- x + x x x x | x x x x x x x x x",
     "PATCH /debrief-requests/{request_id}":            "- x + x x x x | x x x x x x x x x",
     "GET /reports/encounters":                         "- x + x x + x | x x x x x x x + x",
@@ -306,6 +307,7 @@ REQUESTS: dict[str, Callable[[World], Request]] = {
         f"/resources/{make_resource(w.db, published=False).id}"
     ),
     "GET /directory": fixed("/directory"),
+    "GET /directory/hsds": fixed("/directory/hsds"),
     "GET /debrief-requests": fixed("/debrief-requests"),
     "PATCH /debrief-requests/{request_id}": lambda w: Request(
         f"/debrief-requests/{w.debrief_request_id()}", {"status": "done"}

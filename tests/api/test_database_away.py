@@ -89,6 +89,7 @@ def test_the_api_answers_503_problems_while_the_database_refuses_connections(
         client.post("/api/v1/encounters", json=ENCOUNTER_BODY, headers=signed_in)
     )
     assert_unavailable_problem(client.get("/api/v1/directory"))
+    assert_unavailable_problem(client.get("/api/v1/directory/hsds"))
     assert_unavailable_problem(client.post("/api/v1/auth/token", data=password_grant))
     assert_unavailable_problem(client.post("/api/v1/auth/token", data=client_grant))
 

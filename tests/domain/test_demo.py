@@ -28,7 +28,9 @@ from domain.encounters.service import is_interprofessional, log_encounter
 from domain.errors import InvalidInput, RuleViolation
 from domain.org_units.models import OrgUnit
 from domain.program_settings.service import get_program_settings
-from domain.resources.models import Resource
+from domain.resources.models import Resource, ResourceUpdate
+from domain.resources.search import find_resources
+from domain.resources.service import ResourceFilters, crisis_resources, update_resource
 from domain.sessions.models import Attendance, ProgramSession
 from domain.supporters.models import Supporter
 from domain.supporters.service import consecutive_missed_monthly_sessions, monthly_workload
@@ -279,3 +281,72 @@ def test_the_inbox_holds_debrief_requests(db: Session, demo: DemoSummary) -> Non
     state = debrief_state_for_supporter(db, profile)
     assert state is not None
     assert state.kind == DebriefStateKind.assigned
+
+
+EAP_TITLE = "Employee Assistance Program (EAP)"
+
+
+def the_eaps(db: Session) -> list[Resource]:
+    return list(db.exec(select(Resource).where(Resource.title == EAP_TITLE)))
+
+
+def test_the_eap_is_complete_published_and_in_the_crisis_panel(
+    db: Session, demo: DemoSummary
+) -> None:
+    (eap,) = the_eaps(db)
+    assert eap.published
+    assert eap.phone
+    assert eap.url is not None
+    assert eap.hours
+    assert "Placeholder" not in eap.description
+    assert {"EAP", "counseling", "confidential"} <= set(eap.keywords)
+
+    panel = crisis_resources(db)
+
+    assert eap.id in [resource.id for resource in panel]
+    assert [r.phone for r in panel if r.id == eap.id] == [eap.phone]
+
+
+def test_reloading_completes_the_same_eap_once(db: Session, demo: DemoSummary) -> None:
+    (first,) = the_eaps(db)
+
+    load_demo_program(db, force=True)
+
+    (again,) = the_eaps(db)
+    assert again.id == first.id
+    assert again.published
+    assert again.phone == first.phone
+
+
+def test_an_eap_the_program_completed_is_left_as_it_is(db: Session) -> None:
+    (eap,) = the_eaps(db)
+    assert eap.id is not None
+    own = ResourceUpdate(phone="(555) 555-0999", description="Our own EAP.", published=True)
+    update_resource(session=db, actor=Actor.operator("test"), resource_id=eap.id, data=own)
+
+    load_demo_program(db)
+
+    db.refresh(eap)
+    assert (eap.phone, eap.description) == ("(555) 555-0999", "Our own EAP.")
+
+
+SEARCHES = {
+    "sleep": "Sleep Well: insomnia care for shift workers",
+    "insomnia": "Sleep Well: insomnia care for shift workers",
+    "EAP": EAP_TITLE,
+    "counsel": "Faculty and Staff Counseling Service",
+    "counselors": EAP_TITLE,
+    "legal": "Legal consultation through the EAP",
+    "childcare": "Backup Childcare Program",
+}
+
+
+def test_the_searches_people_try_find_demo_entries(db: Session, demo: DemoSummary) -> None:
+    """One demo load for the whole table (a load takes seconds)."""
+    missed = {}
+    for query, expected_title in SEARCHES.items():
+        filters = ResourceFilters(text=query)
+        found = find_resources(session=db, actor=None, filters=filters, limit=50).items
+        if expected_title not in [resource.title for resource in found]:
+            missed[query] = [resource.title for resource in found]
+    assert missed == {}

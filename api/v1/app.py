@@ -17,6 +17,7 @@ from api.v1.routes import (
     encounters,
     me,
     people,
+    public_feeds,
     reference,
     reports,
     resources,
@@ -55,6 +56,7 @@ def create_v1_app(*, engine: Engine, issuer: TokenIssuer) -> FastAPI:
         debriefs,
         encounters,
         resources,
+        public_feeds,
         reports,
         admin,
     )

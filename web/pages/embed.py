@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -30,13 +29,14 @@ from domain.professions.service import list_professions
 from domain.program_settings.embed_origins import frame_ancestor_origins
 from domain.program_settings.service import get_program_settings
 from web.pages.directory import directory_context, read_directory_query
-from web.rendering import render
+from web.rendering import STATIC_DIR, render
 
 router = APIRouter(include_in_schema=False)
 
 EMBED_PATH = "/embed/directory"
 LOADER_PATH = "/embed/directory.js"
-LOADER_SOURCE = Path(__file__).resolve().parents[1] / "embed" / "directory.js"
+# Kept with the static files (so it is packaged with them); served here at a stable address.
+LOADER_SOURCE = STATIC_DIR / "peer-support-embed-loader-0.1.0.js"
 VARY_ON_HTMX = "HX-Request"
 
 

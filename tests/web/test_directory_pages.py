@@ -15,10 +15,12 @@ from httpx2 import Response
 from sqlmodel import Session
 
 from domain.codes import ResourceCategory, Role
+from domain.errors import InvalidInput
 from domain.resources.models import ResourceAudience
 from domain.web_sessions.models import WebSession
 from tests.factories import counting_statements, make_resource, make_user
 from tests.web.conftest import HTML, HTMX, Browser, is_fragment, latest_web_session, vary_of
+from web.pages import directory as directory_page
 from web.pages.directory import PAGE_SIZE
 
 DIRECTORY = "/directory"
@@ -269,3 +271,23 @@ def test_the_page_costs_the_same_statements_for_3_or_20_entries(
     for n in range(3, PAGE_SIZE + 5):
         make_resource(db, title=f"Childcare {n}", category=ResourceCategory.childcare)
     assert statements() == few
+
+
+def test_a_cursor_the_search_refuses_shows_the_first_page_with_a_422(
+    client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link from another order or an old version: the search raises, the page explains."""
+    searching = directory_page.find_resources
+
+    def refusing_cursors(*, after: str | None = None, **kwargs: object) -> object:
+        if after is not None:
+            raise InvalidInput("not a cursor of this search", field="cursor")
+        return searching(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(directory_page, "find_resources", refusing_cursors)
+
+    answer = get(client, "/directory?after=an-old-cursor")
+
+    assert answer.status_code == 422
+    assert "This link to a next page is not valid" in answer.text
+    assert "988 Suicide &amp; Crisis Lifeline" in answer.text

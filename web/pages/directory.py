@@ -37,6 +37,7 @@ DIRECTORY_CACHE_CONTROL = "public, max-age=60"
 # htmx asks for the results block (HX-Request) except when it restores history (the whole page).
 VARY_ON_HTMX = "HX-Request, HX-History-Restore-Request"
 THEMES = ("light", "dark")
+BAD_CURSOR = "This link to a next page is not valid. Start from the first page."
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def read_directory_query(
     if after is not None and (
         len(after) > MAX_CURSOR_LENGTH or not (after.isascii() and _is_plain_text(after))
     ):
-        errors["after"] = "This link to a next page is not valid. Start from the first page."
+        errors["after"] = BAD_CURSOR
         after = None
     theme = params.get("theme", "") or "light"
     if with_theme and theme not in THEMES:
@@ -103,17 +104,19 @@ def read_directory_query(
     )
 
 
-def search_directory(session: Session, query: DirectoryQuery) -> tuple[FoundResources, str]:
-    """One page of published entries, and the message to show when there are none. A cursor
-    the search does not know (another order, an old link) is an error of the address."""
+def search_directory(
+    session: Session, query: DirectoryQuery
+) -> tuple[FoundResources, dict[str, str]]:
+    """One page of published entries, and what is wrong with the address: a cursor the search
+    does not know (another order, an old link) is, and the first page is shown instead."""
     try:
         found = find_resources(
             session=session, actor=None, filters=query.filters, limit=PAGE_SIZE, after=query.after
         )
     except InvalidInput:
-        query.errors["after"] = "This link to a next page is not valid. Start from the first page."
         found = find_resources(session=session, actor=None, filters=query.filters, limit=PAGE_SIZE)
-    return found, nothing_found_message(query.filters)
+        return found, {**query.errors, "after": BAD_CURSOR}
+    return found, query.errors
 
 
 def directory_context(
@@ -124,14 +127,15 @@ def directory_context(
     *,
     theme: str | None = None,
 ) -> dict[str, Any]:
-    """What the directory's templates show; `theme` is carried in the embed's links."""
-    found, nothing_found = search_directory(session, query)
+    """What the directory's templates show (`errors`: what is wrong with the address); `theme`
+    is carried in the embed's links."""
+    found, errors = search_directory(session, query)
     next_after = found.next_after
     return {
         "query": query,
-        "errors": query.errors,
+        "errors": errors,
         "resources": found.items,
-        "nothing_found": nothing_found,
+        "nothing_found": nothing_found_message(query.filters),
         "more_address": query.address(path, after=next_after, theme=theme) if next_after else None,
         "first_address": query.address(path, theme=theme) if query.after else None,
         "categories": list(ResourceCategory),
@@ -144,7 +148,7 @@ def directory(request: Request, session: SessionDep) -> Response:
     professions = list_professions(session=session)
     query = read_directory_query(request, professions)
     context = directory_context(session, query, professions, "/directory")
-    if query.errors:
+    if context["errors"]:
         return page(
             request, session, None, "directory.html", status_code=422, block="results",
             headers={"Vary": VARY_ON_HTMX, "Cache-Control": "no-store"}, **context,

@@ -53,7 +53,7 @@ def embedded_directory(request: Request, session: SessionDep) -> Response:
     context = directory_context(session, query, professions, EMBED_PATH, theme=query.theme)
     context["full_directory_address"] = query.address("/directory")
     headers = {"Content-Security-Policy": embed_policy(session), "Vary": VARY_ON_HTMX}
-    if query.errors:
+    if context["errors"]:
         return render(
             request, "embed_directory.html", context, status_code=422, block="results",
             headers={**headers, "Cache-Control": "no-store"},

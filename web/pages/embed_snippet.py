@@ -59,7 +59,7 @@ def embed_snippet_page(
     origins = frame_ancestor_origins(stored_origins)
     return page(
         request, session, visitor, "embed_snippet.html", active="embed",
-        status_code=422 if query.errors else 200, block="snippet_area",
+        status_code=422 if context["errors"] else 200, block="snippet_area",
         snippet=embed_snippet(app_origin(request), query),
         embed_origins=origins, unusable_origins=[o for o in stored_origins if o not in origins],
         themes=("light", "dark"), **context,

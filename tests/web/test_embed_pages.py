@@ -21,7 +21,7 @@ from domain.codes import ResourceCategory, Role
 from domain.program_settings.models import ProgramSettingsUpdate
 from domain.program_settings.service import get_program_settings, update_program_settings
 from domain.web_sessions.models import WebSession
-from tests.factories import ADMIN, make_resource, make_user
+from tests.factories import ADMIN, counting_statements, make_resource, make_user
 from tests.web.conftest import HTML, HTMX, Browser, csp_directives, is_fragment, latest_web_session
 from web.pages.directory import PAGE_SIZE
 
@@ -280,3 +280,25 @@ def test_the_loader_trusts_only_its_own_frame_from_the_apps_origin(client: TestC
     assert '["category", "audience", "q", "theme"]' in script
     assert 'frame.setAttribute("loading", "lazy")' in script
     assert "frame.title" in script
+
+
+@pytest.mark.parametrize(
+    "address", [f"{EMBED}?category=childcare", "/curation/embed?category=childcare"]
+)
+def test_the_embed_and_its_preview_cost_the_same_statements_for_3_or_20_entries(
+    client: TestClient, db: Session, sign_in: Callable[..., Browser], address: str
+) -> None:
+    sign_in(make_user(db, roles=(Role.resource_editor,)))
+
+    def statements() -> int:
+        db.expire_all()
+        with counting_statements(db) as counted:
+            assert get(client, address).status_code == 200
+        return len(counted)
+
+    for n in range(3):
+        make_resource(db, title=f"Childcare {n}", category=ResourceCategory.childcare)
+    few = statements()
+    for n in range(3, PAGE_SIZE + 5):
+        make_resource(db, title=f"Childcare {n}", category=ResourceCategory.childcare)
+    assert statements() == few

@@ -73,8 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(embed_pages)
     app.include_router(supporter_pages)
     app.include_router(inbox_pages)
-    app.include_router(curation_pages)
+    # Before the curation pages: their `/curation/{id}` must not take `/curation/embed`.
     app.include_router(embed_snippet_pages)
+    app.include_router(curation_pages)
     app.include_router(roster_pages)
     app.include_router(schedule_pages)
     app.include_router(reports_pages)

@@ -24,6 +24,9 @@ from web.body_limit import PageBodyLimitMiddleware
 from web.errors import install_page_error_handlers
 from web.pages.admin import router as admin_pages
 from web.pages.curation import router as curation_pages
+from web.pages.directory import router as directory_pages
+from web.pages.embed import router as embed_pages
+from web.pages.embed_snippet import router as embed_snippet_pages
 from web.pages.inbox import router as inbox_pages
 from web.pages.mail_queue import router as mail_queue_pages
 from web.pages.public import router as public_pages
@@ -66,8 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.api_v1 = v1
     app.mount("/api/v1", TooLargeAsProblem(v1))
     app.include_router(public_pages)
+    app.include_router(directory_pages)
+    app.include_router(embed_pages)
     app.include_router(supporter_pages)
     app.include_router(inbox_pages)
+    # Before the curation pages: their `/curation/{id}` must not take `/curation/embed`.
+    app.include_router(embed_snippet_pages)
     app.include_router(curation_pages)
     app.include_router(roster_pages)
     app.include_router(schedule_pages)

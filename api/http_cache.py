@@ -9,12 +9,42 @@ import hashlib
 from fastapi import Request, Response
 
 SHARED_CACHE_FIVE_MINUTES = "public, max-age=300"
-# Headers a 304 repeats from the answer it stands for (RFC 9110, section 15.4.5).
-KEPT_ON_NOT_MODIFIED = ("etag", "cache-control", "vary", "link", "access-control-allow-origin")
+# Headers a 304 repeats from the answer it stands for (RFC 9110, section 15.4.5). A cache
+# updates the stored answer's headers from the 304, so a header left off here would be replaced
+# by the site's default (the embed's policy by `frame-ancestors 'none'`).
+KEPT_ON_NOT_MODIFIED = (
+    "etag",
+    "cache-control",
+    "vary",
+    "link",
+    "content-security-policy",
+    "access-control-allow-origin",
+    "access-control-expose-headers",
+)
+# The public JSON feeds (the directory and its HSDS export) are read by other sites' pages: any
+# origin, never with credentials (no `Allow-Credentials`, and `*` forbids them anyway), and
+# their scripts may read the ETag (to revalidate) and Link (the next page).
+PUBLIC_FEED_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Link",
+}
+# The answer to a CORS preflight of a feed: what a page may send it, remembered for a day.
+PUBLIC_FEED_PREFLIGHT_HEADERS = {
+    **PUBLIC_FEED_HEADERS,
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Cache-Control, If-None-Match",
+    "Access-Control-Max-Age": "86400",
+}
 
 
-def body_etag(body: bytes) -> str:
-    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+def body_etag(body: bytes, headers: dict[str, str] | None = None) -> str:
+    """A tag over the body and the headers the answer sets: an answer whose body stays the
+    same while a header changes (the embed's `frame-ancestors` after a settings change) is a
+    new answer, and a cache that revalidates must get it."""
+    digest = hashlib.sha256(body)
+    for name, value in sorted((name.lower(), value) for name, value in (headers or {}).items()):
+        digest.update(f"\n{name}: {value}".encode())
+    return f'"{digest.hexdigest()[:32]}"'
 
 
 def etag_matches(request: Request, etag: str) -> bool:
@@ -32,9 +62,10 @@ def cacheable_answer(
     cache_control: str = SHARED_CACHE_FIVE_MINUTES,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The answer with its `ETag`, or a 304 when the client already holds these bytes."""
+    """The answer with its `ETag` (over `body` and `headers`), or a 304 when the client
+    already holds it."""
     answer = Response(content=body, media_type=media_type, headers=headers)
-    answer.headers["ETag"] = body_etag(body)
+    answer.headers["ETag"] = body_etag(body, headers)
     answer.headers["Cache-Control"] = cache_control
     if not etag_matches(request, answer.headers["ETag"]):
         return answer

@@ -26,6 +26,8 @@ STATIC_DIR = WEB_DIR / "static"
 STYLESHEET = "peer-support-0.1.0.css"
 HTMX = "htmx-2.0.11.min.js"
 APP_SCRIPT = "peer-support-0.1.0.js"
+# Inside the embedded directory: reports its height to the page that frames it.
+EMBED_FRAME_SCRIPT = "peer-support-embed-0.1.0.js"
 
 templates = Jinja2Blocks(directory=WEB_DIR / "templates")
 templates.env.globals.update(
@@ -33,6 +35,7 @@ templates.env.globals.update(
     stylesheet=STYLESHEET,
     htmx=HTMX,
     app_script=APP_SCRIPT,
+    embed_frame_script=EMBED_FRAME_SCRIPT,
     workspace_links=workspace_links,
 )
 templates.env.filters["label"] = label

@@ -25,6 +25,7 @@ WORKSPACE_LINKS = (
     WorkspaceLink("tally", "/tally", "Monthly tally", (Role.coordinator,)),
     WorkspaceLink("reports", "/reports", "Reports", (Role.coordinator, Role.report_viewer)),
     WorkspaceLink("curation", "/curation", "Directory", (Role.resource_editor, Role.coordinator)),
+    WorkspaceLink("embed", "/curation/embed", "Embed", (Role.resource_editor, Role.coordinator)),
     WorkspaceLink("users", "/admin/users", "Users", (Role.admin,)),
     WorkspaceLink("api_clients", "/admin/api-clients", "API clients", (Role.admin,)),
     WorkspaceLink("mail", "/admin/mail", "Mail queue", (Role.admin,)),

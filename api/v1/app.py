@@ -18,6 +18,7 @@ from api.v1.routes import (
     encounters,
     me,
     people,
+    public_feeds,
     reference,
     reports,
     resources,
@@ -57,6 +58,7 @@ def create_v1_app(*, engine: Engine, issuer: TokenIssuer) -> FastAPI:
         encounters,
         resources,
         directory_hsds,
+        public_feeds,
         reports,
         admin,
     )

@@ -6,6 +6,7 @@ from pydantic import StrictInt, field_validator
 from sqlmodel import Field, SQLModel
 
 from domain.columns import timestamp_column, utcnow
+from domain.program_settings.embed_origins import embed_origin_problem
 from domain.schemas import InputSchema
 
 SETTINGS_ROW_ID = 1
@@ -73,12 +74,14 @@ class ProgramSettingsUpdate(InputSchema):
     @field_validator("embed_origins")
     @classmethod
     def origins_are_origins(cls, value: list[str] | None) -> list[str] | None:
+        """Each line goes into a header: only `scheme://host[:port]` (domain rule in
+        `domain.program_settings.embed_origins`)."""
         if value is None:
             return None
         for origin in value:
-            scheme, _, rest = origin.partition("://")
-            if scheme not in {"https", "http"} or not rest or "/" in rest or origin == "*":
-                raise ValueError(f"{origin!r} is not an origin like https://intranet.example.org")
+            problem = embed_origin_problem(origin)
+            if problem is not None:
+                raise ValueError(problem)
         return value
 
 

@@ -69,3 +69,37 @@ def test_an_admin_changes_an_admin_setting(
     )
     assert answer.status_code == 200
     assert answer.json()["small_cell_threshold"] == 5
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["https://a.org;script-src *", "https://a.org/path", "https://a.org ", "*", "https://*.a.org",
+     "ftp://a.org", "https://a.org:0", "https://a.org:65536", "https://user@a.org"],
+)  # fmt: skip
+def test_an_embed_origin_that_is_not_an_origin_is_a_problem_naming_the_field(
+    client: TestClient, db: Session, headers_for_roles: Callable[..., Headers], origin: str
+) -> None:
+    answer = client.patch(
+        API,
+        json={"embed_origins": ["https://intranet.example.org", origin]},
+        headers=headers_for_roles(Role.admin),
+    )
+
+    assert answer.status_code == 422
+    fields = [error["field"] for error in answer.json()["errors"]]
+    assert fields[0].startswith("embed_origins")
+    assert "is not an origin" in answer.text
+    assert get_program_settings(db).embed_origins == []
+
+
+def test_embed_origins_that_are_origins_are_kept(
+    client: TestClient, headers_for_roles: Callable[..., Headers]
+) -> None:
+    origins = ["https://intranet.example.org", "http://localhost:8080"]
+
+    answer = client.patch(
+        API, json={"embed_origins": origins}, headers=headers_for_roles(Role.admin)
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["embed_origins"] == origins

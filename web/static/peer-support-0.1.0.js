@@ -73,4 +73,33 @@
     var confirmation = event.detail.target.querySelector(".confirmation, .error[role=alert]");
     if (confirmation) { confirmation.setAttribute("tabindex", "-1"); confirmation.focus(); }
   });
+
+  // The embed snippet page: copy the snippet (the clipboard where allowed, else the text is
+  // selected for Ctrl+C). The button shows only where this script runs.
+  function showCopyButtons(root) {
+    root.querySelectorAll("button[data-copy-target]").forEach(function (button) { button.hidden = false; });
+  }
+  function copySnippet(button) {
+    var source = document.querySelector(button.dataset.copyTarget);
+    var status = button.parentNode.querySelector(".copy-status");
+    if (!source) { return; }
+    function selectIt() {
+      source.focus();
+      source.select();
+      if (status) { status.textContent = "Selected: press Ctrl+C (or ⌘+C) to copy."; }
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(source.value).then(function () {
+        if (status) { status.textContent = "Copied."; }
+      }, selectIt);
+    } else {
+      selectIt();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { showCopyButtons(event.detail.target); });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy-target]");
+    if (button) { copySnippet(button); }
+  });
 })();

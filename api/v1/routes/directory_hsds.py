@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import SessionDep
-from api.http_cache import cacheable_answer
+from api.http_cache import PUBLIC_FEED_HEADERS, cacheable_answer
 from api.v1.problems import errors
 from domain.resources.hsds import (
     HSDS_DEFAULT_PER_PAGE,
@@ -21,12 +21,6 @@ from domain.resources.hsds import (
 )
 
 router = APIRouter()
-# The public feeds' CORS answer: any origin may read them (no credentials: nothing here depends
-# on who asks), and scripts may read the headers that drive caching and paging.
-PUBLIC_FEED_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, Link",
-}
 PageNumber = Annotated[
     int, Query(ge=1, le=HSDS_MAX_PAGE, description="page number, from 1 (HSDS `page`)")
 ]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import SessionDep
-from api.http_cache import cacheable_answer
+from api.http_cache import PUBLIC_FEED_HEADERS, cacheable_answer
 from api.v1.deps import CurrentActor, PageDep
 from api.v1.idempotency import IdempotencyKey, create_once, idempotent_creation_responses
 from api.v1.pagination import PageOut, page_out
@@ -140,7 +140,7 @@ def directory_route(
     result = list_resources(session=session, actor=None, filters=filters, page=page)
     links = Response()
     listing = page_out([to_public(r) for r in result.items], result.next_after_id, request, links)
-    extra = {"Access-Control-Allow-Origin": "*"}
+    extra = dict(PUBLIC_FEED_HEADERS)
     if "link" in links.headers:
         extra["Link"] = links.headers["link"]
     return cacheable_answer(

@@ -369,6 +369,8 @@ def test_errors_show_beside_each_field_with_a_summary_and_keep_every_input(
     text = page.text
     assert 'class="error-summary" role="alert"' in text
     for name, (_value, message) in BAD_INPUT.items():
+        if editing and name == "last_reviewed_on":
+            continue  # an edit leaves the review to "Mark reviewed"
         beside = text.split(f'id="{name}-error"')[1].split("</p>")[0]
         assert message in beside, name
         assert f'href="#{name}"' in text, name

@@ -141,7 +141,7 @@ def keywords_of(text: str) -> list[str]:
 
 def answers_of(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """The form's answers in the shape of ResourceCreate (or, editing, ResourceUpdate with
-    every field set: an emptied field is cleared, not kept)."""
+    every field of the form set: an emptied field is cleared, not kept)."""
     answers: dict[str, Any] = {
         "title": values["title"],
         "description": values["description"],
@@ -156,6 +156,10 @@ def answers_of(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         answers[name] = values[name] or None
     if creating:
         answers["published"] = values["published"]
+    else:
+        # Publishing and reviewing are actions of their own: a form loaded before someone
+        # published or reviewed the entry must not undo that when it is saved.
+        del answers["last_reviewed_on"]
     return answers
 
 

@@ -6,20 +6,29 @@ and the EAP placeholder completed into the crisis panel."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from api.app import create_app
 from domain.codes import ResourceCategory, Role
 from domain.columns import utcnow
+from domain.db import make_engine, unit_of_work
 from domain.encounters.service import log_encounter
+from domain.migrations import upgrade_to_head
 from domain.resources.models import Resource
 from domain.resources.service import crisis_resources, months_before
+from domain.settings import Settings
 from domain.users.models import User
+from domain.users.passwords import hash_password
+from domain.web_sessions.models import WebSession
+from tests.databases import fresh_database, sibling_database_url
 from tests.factories import (
     audit_actions,
     encounter_data,
@@ -28,7 +37,15 @@ from tests.factories import (
     make_user,
     supporter_actor,
 )
-from tests.web.conftest import HTML, Browser, assert_security_headers, goes_to_sign_in, is_fragment
+from tests.web.conftest import (
+    HTML,
+    PASSWORD,
+    Browser,
+    assert_security_headers,
+    goes_to_sign_in,
+    is_fragment,
+    post_sign_in_form,
+)
 from web.pages import curation as curation_pages
 
 CURATORS = [Role.resource_editor, Role.coordinator]
@@ -597,3 +614,73 @@ def _current_form(page: str) -> dict[str, Any]:
     )
     form["category"] = re.search(r'<option value="(\w+)" selected>', page).group(1)  # type: ignore[union-attr]
     return form
+
+
+# Through the real request edge: each request commits on success and rolls back otherwise.
+
+
+@pytest.fixture(scope="module")
+def committed_app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Engine, str]]:
+    """The app on a database of its own (SQLite or PostgreSQL, as the pass runs), every
+    request in its own unit of work; an editor signed in, and the session's CSRF token."""
+    url = sibling_database_url(database_url, "curation_commits")
+    folder = tmp_path_factory.mktemp("curation_commits")
+    fresh_database(url)
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    with unit_of_work(engine) as session:
+        editor = make_user(session, roles=(Role.resource_editor,),
+                           password_hash=hash_password(PASSWORD))  # fmt: skip
+        email, user_id = editor.email, editor.id
+    settings = Settings(_env_file=None, environment="test", database_url=url, var_dir=folder)
+    app = create_app(settings)
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        answer = post_sign_in_form(client, {"email": email, "password": PASSWORD})
+        assert answer.status_code == 303, answer.text
+        with Session(engine) as session:
+            csrf = session.exec(
+                select(WebSession.csrf_token).where(WebSession.user_id == user_id)
+            ).one()
+        yield client, engine, csrf
+    engine.dispose()
+
+
+def test_a_create_commits_with_its_audit_event_and_a_failed_commit_keeps_nothing(
+    committed_app: tuple[TestClient, Engine, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, engine, csrf = committed_app
+    form = {"csrf_token": csrf, "title": "Committed entry", "category": "wellness",
+            "phone": "988"}  # fmt: skip
+    answer = client.post("/curation/new", data=form, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    resource_id = new_id(answer.headers["location"])
+    with Session(engine) as session:  # another connection sees it: committed
+        assert session.get(Resource, resource_id) is not None
+        assert audit_actions(session, object_type="resource", object_id=resource_id) == [
+            "resource.create"
+        ]
+
+    def lost_connection(_session: Session) -> None:
+        raise OperationalError("COMMIT", None, Exception("server closed the connection"))
+
+    monkeypatch.setattr(Session, "commit", lost_connection)
+    failed = client.post(f"/curation/{resource_id}/publish", data={"csrf_token": csrf},
+                         headers=HTML, follow_redirects=False)  # fmt: skip
+    assert failed.status_code == 503
+    monkeypatch.undo()
+    with Session(engine) as session:
+        kept = session.get(Resource, resource_id)
+        assert kept is not None
+        assert kept.published is False
+        assert audit_actions(session, object_type="resource", object_id=resource_id) == [
+            "resource.create"
+        ]
+    again = client.post(f"/curation/{resource_id}/publish", data={"csrf_token": csrf},
+                        follow_redirects=False)  # fmt: skip
+    assert again.status_code == 303
+    with Session(engine) as session:
+        published = session.get(Resource, resource_id)
+        assert published is not None
+        assert published.published is True

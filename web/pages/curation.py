@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep
 from domain.codes import Cost, ResourceCategory
+from domain.columns import utcnow
 from domain.errors import DomainError
 from domain.professions.service import list_professions
 from domain.resources.curation import (
@@ -244,6 +245,7 @@ def form_page(
 def new_entry_form(request: Request, session: SessionDep, visitor: SignedInVisitor) -> Response:
     require_curator(visitor.actor)
     values = values_of_form(Form({}))
+    values["last_reviewed_on"] = utcnow().date().isoformat()  # written now, so reviewed now
     return form_page(request, session, visitor, values=values)
 
 

@@ -27,7 +27,9 @@ from domain.resources.curation import (
     status_counts,
 )
 from domain.resources.models import Resource, ResourceCreate, ResourceUpdate
+from domain.resources.search import nothing_found_message
 from domain.resources.service import (
+    ResourceFilters,
     create_resource,
     delete_resource,
     get_resource,
@@ -89,8 +91,10 @@ def curation_list(
         session=session, actor=visitor.actor, status=status, category=category, text=q,
         limit=PAGE_SIZE, after=after,
     )  # fmt: skip
+    searched = ResourceFilters(category=category, text=q, include_unpublished=True)
     return page(
         request, session, visitor, "curation.html", active="curation", listed=listed,
+        nothing_found=nothing_found_message(searched),
         counts=counts, statuses=list(CurationStatus), status_names=STATUS_NAMES, status=status,
         category=category, categories=list(ResourceCategory), q=q, after=after,
         done=DONE.get(request.query_params.get("done", ""), ""),

@@ -91,6 +91,10 @@ def _message_of(problem: Any) -> str:
     kind = problem["type"]
     if kind == "string_too_short":
         return f"Use at least {problem['ctx']['min_length']} characters."
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(problem["input"], str)):
+        return f"Use at most {problem['ctx']['max_length']} characters."
+    if kind == "too_long":
+        return f"Give at most {problem['ctx']['max_length']}."
     if kind == "greater_than_equal":
         return f"Enter {problem['ctx']['ge']} or more."
     if kind == "less_than_equal":

@@ -1,8 +1,18 @@
+import re
 from datetime import date, datetime
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import EmailStr, HttpUrl, StrictBool, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    EmailStr,
+    HttpUrl,
+    StrictBool,
+    StringConstraints,
+    UrlConstraints,
+    WithJsonSchema,
+)
 from sqlmodel import Field, Relationship, SQLModel
 
 from domain.codes import Cost, ResourceCategory
@@ -11,9 +21,77 @@ from domain.schemas import InputSchema
 from domain.types import IsoDate, NonBlankText
 
 REVIEW_INTERVAL_MONTHS = 12
-PHONE_PATTERN = r"^[0-9A-Za-z +().\-]{2,40}$"
 MAX_KEYWORDS = 30
-Keyword = Annotated[NonBlankText, StringConstraints(max_length=60)]
+MAX_PHONE_LENGTH = 40
+MAX_URL_LENGTH = 500
+WEB_SCHEMES = ("http", "https")
+# A number a phone can dial: at least 3 digits ("988"), with only the separators people write
+# ("1-888-409-0141", "(555) 555-0142", "+1 555.555.0100"). No letters: "call me" is no number.
+PHONE_PATTERN = r"^[ +().\-]*([0-9][ +().\-]*){3,}$"
+PHONE_MESSAGE = (
+    "give a phone number of at least 3 digits, with only digits, spaces, +, -, . and parentheses"
+)
+WEB_ADDRESS_MESSAGE = "give a web address that starts with https:// or http://"
+KEYWORD_COMMA_MESSAGE = "a keyword cannot hold a comma (commas separate keywords)"
+
+
+def _dialable(value: str) -> str:
+    if len(value) > MAX_PHONE_LENGTH:
+        raise ValueError(f"keep the phone number to {MAX_PHONE_LENGTH} characters")
+    if not re.fullmatch(PHONE_PATTERN, value):
+        raise ValueError(PHONE_MESSAGE)
+    return value
+
+
+def _web_scheme(value: object) -> object:
+    """Only http and https: a `javascript:` or `data:` address in a link runs in the page of
+    whoever clicks it, and `ftp:` or `file:` open nothing useful."""
+    if isinstance(value, str):
+        value = value.strip()
+        scheme, colon, _ = value.partition(":")
+        if not colon or scheme.lower() not in WEB_SCHEMES:
+            raise ValueError(WEB_ADDRESS_MESSAGE)
+    return value
+
+
+def _storable_web_address(value: HttpUrl) -> HttpUrl:
+    # Normalizing may add a character ("https://example.org" gains its "/").
+    if len(str(value)) > MAX_URL_LENGTH:
+        raise ValueError(f"keep the web address under {MAX_URL_LENGTH} characters")
+    return value
+
+
+def _without_commas(value: str) -> str:
+    if "," in value:
+        raise ValueError(KEYWORD_COMMA_MESSAGE)
+    return value
+
+
+def _distinct_keywords(values: list[str]) -> list[str]:
+    """Each keyword once, in the order given ("EAP" and "eap" are the same word)."""
+    seen: set[str] = set()
+    distinct = []
+    for value in values:
+        if value.casefold() not in seen:
+            seen.add(value.casefold())
+            distinct.append(value)
+    return distinct
+
+
+PhoneNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_dialable),
+    WithJsonSchema({"type": "string", "pattern": PHONE_PATTERN, "maxLength": MAX_PHONE_LENGTH}),
+]
+WebAddress = Annotated[
+    HttpUrl,
+    UrlConstraints(max_length=MAX_URL_LENGTH),
+    BeforeValidator(_web_scheme),
+    AfterValidator(_storable_web_address),
+]
+Keyword = Annotated[NonBlankText, StringConstraints(max_length=60), AfterValidator(_without_commas)]
+Keywords = Annotated[list[Keyword], AfterValidator(_distinct_keywords)]
 
 
 class Resource(SQLModel, table=True):
@@ -69,9 +147,9 @@ class ResourceFields(InputSchema):
     description: str = Field(default="", max_length=4000)
     category: ResourceCategory
     audiences: list[str] = Field(default_factory=list, max_length=60)
-    phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
-    text_number: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
-    url: HttpUrl | None = None
+    phone: PhoneNumber | None = None
+    text_number: PhoneNumber | None = None
+    url: WebAddress | None = None
     email: EmailStr | None = None
     location: str | None = Field(default=None, max_length=300)
     hours: str | None = Field(default=None, max_length=200)
@@ -79,7 +157,7 @@ class ResourceFields(InputSchema):
     confidential: StrictBool = False
     cost: Cost | None = None
     published: StrictBool = False
-    keywords: list[Keyword] = Field(default_factory=list, max_length=MAX_KEYWORDS)
+    keywords: Keywords = Field(default_factory=list, max_length=MAX_KEYWORDS)
     last_reviewed_on: IsoDate | None = None
 
 
@@ -92,9 +170,9 @@ class ResourceUpdate(InputSchema):
     description: str | None = Field(default=None, max_length=4000)
     category: ResourceCategory | None = None
     audiences: list[str] | None = Field(default=None, max_length=60)
-    phone: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
-    text_number: str | None = Field(default=None, schema_extra={"pattern": PHONE_PATTERN})
-    url: HttpUrl | None = None
+    phone: PhoneNumber | None = None
+    text_number: PhoneNumber | None = None
+    url: WebAddress | None = None
     email: EmailStr | None = None
     location: str | None = Field(default=None, max_length=300)
     hours: str | None = Field(default=None, max_length=200)
@@ -102,7 +180,7 @@ class ResourceUpdate(InputSchema):
     confidential: StrictBool | None = None
     cost: Cost | None = None
     published: StrictBool | None = None
-    keywords: list[Keyword] | None = Field(default=None, max_length=MAX_KEYWORDS)
+    keywords: Keywords | None = Field(default=None, max_length=MAX_KEYWORDS)
     last_reviewed_on: IsoDate | None = None
 
 

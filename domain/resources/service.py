@@ -57,7 +57,12 @@ def review_cutoff(today: date | None = None) -> date:
 
 def is_due_for_review(resource: Resource, today: date | None = None) -> bool:
     """Never reviewed, or last reviewed 12 months ago or more."""
-    return resource.last_reviewed_on is None or resource.last_reviewed_on <= review_cutoff(today)
+    return review_is_due(resource.last_reviewed_on, today)
+
+
+def review_is_due(last_reviewed_on: date | None, today: date | None = None) -> bool:
+    """`is_due_for_review` for a list's plain row."""
+    return last_reviewed_on is None or last_reviewed_on <= review_cutoff(today)
 
 
 def due_for_review_clause(today: date | None = None) -> Any:

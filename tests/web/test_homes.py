@@ -167,8 +167,7 @@ def test_curation_lists_every_entry_with_its_review_status(
     assert "Due for review" in row
     assert "Never reviewed" in row
     assert "Unpublished" in page.text.split(f'id="resource-{draft.id}"')[1].split("</tr>")[0]
-    assert 'href="/api/v1/docs"' in page.text
-    assert "Editing pages come with the directory work" in page.text
+    assert 'href="/curation/new">Add an entry</a>' in page.text
 
 
 @pytest.mark.parametrize("roles", [(Role.supporter,), (Role.admin,), (Role.report_viewer,), ()])

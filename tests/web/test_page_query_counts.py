@@ -19,6 +19,7 @@ from domain.debriefs.models import DebriefUrgency
 from domain.debriefs.service import request_debrief
 from domain.jobs.models import Job, JobStatus
 from domain.mail.outbox import Mail, queue_mail
+from domain.resources.models import ResourceAudience
 from domain.sessions.models import ProgramSession
 from domain.supporters.models import Supporter
 from tests.factories import (
@@ -116,6 +117,24 @@ def add_attendees(db: Session, start: int, count: int, held: ProgramSession) -> 
             make_attendance(db, held, supporter, ("attended", "excused", "absent")[n % 3])
 
 
+def add_resources(db: Session, start: int, count: int, _: ProgramSession) -> None:
+    """Published and unpublished entries, reviewed and never reviewed, some for professions."""
+    for n in range(start, start + count):
+        resource = make_resource(
+            db, title=f"Qc Entry {n}", published=bool(n % 2),
+            last_reviewed_on=None if n % 3 else date(2026, 1, 1),
+        )  # fmt: skip
+        if n % 4 == 0:
+            resource.audience_rows = [ResourceAudience(profession_code="nurse")]
+            db.add(resource)
+    db.flush()
+
+
+def add_due_resources(db: Session, start: int, count: int, _: ProgramSession) -> None:
+    for n in range(start, start + count):
+        make_resource(db, title=f"Qc Entry {n}", published=bool(n % 2), last_reviewed_on=None)
+
+
 @dataclass(frozen=True)
 class ListPage:
     path: str
@@ -131,6 +150,10 @@ PAGES = [
     ListPage("/admin/mail", Role.admin, add_mail_jobs, "@h.example.org"),
     ListPage("/schedule", Role.coordinator, add_sessions, "Qc topic"),
     ListPage("/schedule/{held}/attendance", Role.coordinator, add_attendees, "Qc Person"),
+    ListPage("/curation", Role.resource_editor, add_resources, "Qc Entry"),
+    ListPage(
+        "/curation?status=due&category=wellness", Role.coordinator, add_due_resources, "Qc Entry"
+    ),
 ]
 
 

@@ -71,7 +71,7 @@ def due_for_review_clause(today: date | None = None) -> Any:
 def to_public(resource: Resource) -> ResourcePublic:
     assert resource.id is not None
     return ResourcePublic(
-        **resource.model_dump(exclude={"created_at", "updated_at", "keywords"}),
+        **resource.model_dump(exclude={"created_at", "updated_at", "keywords", "search_terms"}),
         keywords=list(resource.keywords),
         audiences=sorted(row.profession_code for row in resource.audience_rows),
         due_for_review=is_due_for_review(resource),

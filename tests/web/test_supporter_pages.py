@@ -620,7 +620,7 @@ def test_resources_are_searched_by_words_and_category(
     assert f'id="resource-{night_owl}"' not in by_category.text
     assert selected(by_category.text, "legal")
     nothing = client.get("/resources", params={"q": "no such thing anywhere"})
-    assert "Nothing matches." in nothing.text
+    assert "Nothing found for “no such thing anywhere”. Try fewer words" in nothing.text
 
 
 def test_all_categories_is_no_filter(

@@ -223,16 +223,19 @@ def find_resources(
         .subquery("search_key")
     )
     order = (keys.c.pinned, keys.c.rank, keys.c.id)
-    query = (
-        select(Resource, *order)
-        .join(keys, keys.c.id == Resource.id)
-        .order_by(*order)
-        .limit(limit + 1)
-    )
+    # The page is chosen among the keys alone; only its rows are read whole (sorting every
+    # match with its description costs several times more).
+    chosen = select(*order).order_by(*order).limit(limit + 1)
     if after_key is not None:
-        query = query.where(
+        chosen = chosen.where(
             sa.tuple_(*order) > sa.tuple_(after_key.pinned, after_key.rank, after_key.id)
         )
+    page_keys = chosen.subquery("page_key")
+    query = (
+        select(Resource, page_keys.c.pinned, page_keys.c.rank, page_keys.c.id)
+        .join(page_keys, page_keys.c.id == Resource.id)
+        .order_by(page_keys.c.pinned, page_keys.c.rank, page_keys.c.id)
+    )
     rows = session.exec(query).all()
     page = rows[:limit]
     items = [row[0] for row in page]

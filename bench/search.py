@@ -140,18 +140,23 @@ def entry_values(rng: random.Random, n: int) -> tuple[dict[str, Any], list[str]]
 
 
 def fill(engine: Engine, entries: int, seed: int) -> None:
-    """Entries by plain INSERTs (with their search terms, as the app writes them)."""
+    """Entries by plain INSERTs, 1,000 at a time (with their search terms, as the app writes
+    them), numbered after the seeded ones."""
     rng = random.Random(seed)  # noqa: S311 - made-up entries, the same every run
     resource = Resource.__table__  # type: ignore[attr-defined]
     audience = ResourceAudience.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
+        first_id = connection.execute(sa.select(sa.func.max(resource.c.id))).scalar_one() or 0
         for start in range(0, entries, 1000):
             batch = [entry_values(rng, n) for n in range(start, min(entries, start + 1000))]
-            rows = []
-            for values, codes in batch:
-                inserted = connection.execute(resource.insert().values(**values))
-                (resource_id,) = inserted.inserted_primary_key or (None,)
-                rows += [{"resource_id": resource_id, "profession_code": c} for c in codes]
+            ids = range(first_id + start + 1, first_id + start + 1 + len(batch))
+            numbered = zip(ids, batch, strict=True)
+            connection.execute(resource.insert(), [{"id": i, **v} for i, (v, _) in numbered])
+            rows = [
+                {"resource_id": i, "profession_code": code}
+                for i, (_, codes) in zip(ids, batch, strict=True)
+                for code in codes
+            ]
             if rows:
                 connection.execute(audience.insert(), rows)
         if engine.dialect.name == "postgresql":

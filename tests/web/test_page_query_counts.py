@@ -19,6 +19,7 @@ from domain.debriefs.models import DebriefUrgency
 from domain.debriefs.service import request_debrief
 from domain.jobs.models import Job, JobStatus
 from domain.mail.outbox import Mail, queue_mail
+from domain.resources.models import ResourceAudience
 from domain.sessions.models import ProgramSession
 from domain.supporters.models import Supporter
 from tests.factories import (
@@ -116,6 +117,16 @@ def add_attendees(db: Session, start: int, count: int, held: ProgramSession) -> 
             make_attendance(db, held, supporter, ("attended", "excused", "absent")[n % 3])
 
 
+def add_resources(db: Session, start: int, count: int, _: ProgramSession) -> None:
+    """Entries the supporter's search finds, some for a profession (audience rows)."""
+    for n in range(start, start + count):
+        entry = make_resource(db, title=f"Qc Resource {n}", keywords=["qcfind"])
+        if n % 2:
+            entry.audience_rows = [ResourceAudience(profession_code="nurse")]
+            db.add(entry)
+    db.flush()
+
+
 @dataclass(frozen=True)
 class ListPage:
     path: str
@@ -131,6 +142,7 @@ PAGES = [
     ListPage("/admin/mail", Role.admin, add_mail_jobs, "@h.example.org"),
     ListPage("/schedule", Role.coordinator, add_sessions, "Qc topic"),
     ListPage("/schedule/{held}/attendance", Role.coordinator, add_attendees, "Qc Person"),
+    ListPage("/resources?q=qcfind", Role.supporter, add_resources, "<h2>Qc Resource"),
 ]
 
 

@@ -656,6 +656,14 @@ def test_more_than_a_page_of_resources_links_the_next(
     assert "1 found" in rest.text
 
 
+def test_a_made_up_resources_page_key_gets_a_calm_answer(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    page = client.get("/resources", params={"q": "lark", "after": "9.9.9"}, headers=HTML)
+    assert page.status_code == 422
+    assert "not one this search gave out" in page.text
+
+
 def test_all_categories_is_no_filter(
     client: TestClient, as_supporter: Browser, night_owl: int, legal_aid: int
 ) -> None:

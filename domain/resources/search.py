@@ -164,27 +164,24 @@ def text_match(session: Session, words: list[str]) -> Any:
 
 def rank_tier(session: Session, words: list[str]) -> Any:
     """The `RankTier` of an entry that `text_match`es, as an SQL expression."""
+
+    def in_title(*, every: bool) -> Any:
+        if _is_sqlite(session):
+            expression = _fts_expression(words, column="title", every=every)
+            return col(Resource.id).in_(_fts_ids(expression))
+        return _tsquery_matches(words, weights="A", every=every)
+
     if _is_sqlite(session):
-        conditions = [
-            col(Resource.id).in_(_fts_ids(_fts_expression(words, column="title"))),
-            col(Resource.id).in_(_fts_ids(_fts_expression(words, column="title", every=False))),
-            col(Resource.id).in_(
-                _fts_ids(_fts_expression(words, column="search_terms", every=False))
-            ),
-        ]
+        expression = _fts_expression(words, column="search_terms", every=False)
+        in_keywords_or_category = col(Resource.id).in_(_fts_ids(expression))
     else:
-        conditions = [
-            _tsquery_matches(words, weights="A"),
-            _tsquery_matches(words, weights="A", every=False),
-            _tsquery_matches(words, weights="B", every=False),
-        ]
-    tiers = (
-        RankTier.every_word_in_title,
-        RankTier.some_word_in_title,
-        RankTier.keywords_or_category,
-    )
+        in_keywords_or_category = _tsquery_matches(words, weights="B", every=False)
+    tiers = [(in_title(every=True), RankTier.every_word_in_title)]
+    if len(words) > 1:  # with one word, "some word" is "every word": spare the database
+        tiers.append((in_title(every=False), RankTier.some_word_in_title))
+    tiers.append((in_keywords_or_category, RankTier.keywords_or_category))
     return sa.case(
-        *((condition, int(tier)) for condition, tier in zip(conditions, tiers, strict=True)),
+        *((condition, int(tier)) for condition, tier in tiers),
         else_=int(RankTier.description_only),
     )
 

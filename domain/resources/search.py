@@ -3,7 +3,8 @@ directory and the embed, the same on SQLite (FTS5) and PostgreSQL (tsvector); th
 is described in `domain.resources.search_index`.
 
 Rules (each has one function here):
-- `query_words`: what a person typed becomes plain words (letters and digits); nothing typed
+- `query_words`: what a person typed becomes plain words (letters and digits; at most 8, each
+  cut to 40 characters; English stop words left out unless nothing else is left); nothing typed
   ever reaches a full-text query's syntax. Blank text, or text without a letter or digit, is no
   text filter at all.
 - `text_match`: every word must match, in any order, each somewhere in the title, the keywords,

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from domain.db import make_engine
+from domain.migrations import SCHEMA_COMPARISON
 from domain.settings import get_settings
 from domain.tables import metadata
 
@@ -22,8 +23,7 @@ def run_with(connection: Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-        compare_server_default=True,
+        **SCHEMA_COMPARISON,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import SessionDep, client_ip
-from api.v1.pagination import page_request
+from api.v1.pagination import KeyPageRequest, key_page_request, page_request
 from domain.actors import Actor
 from domain.auth.service import TokenIssuer, actor_from_claims
 from domain.auth.tokens import InvalidToken, check_access_token
@@ -54,3 +54,4 @@ def current_actor(
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 PageDep = Annotated[PageRequest, Depends(page_request)]
+KeyPageDep = Annotated[KeyPageRequest, Depends(key_page_request)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query, Request, Response
@@ -55,6 +56,22 @@ def page_request(
     cursor: Annotated[str | None, Query(max_length=64, description="from `next`")] = None,
 ) -> PageRequest:
     return PageRequest(limit=limit, after_id=decode_cursor(cursor) if cursor else None)
+
+
+@dataclass(frozen=True)
+class KeyPageRequest:
+    """A page of a list ordered by more than an id (the directory's search): the key to
+    continue after is text that the domain reads (and refuses, naming `cursor`, when foreign)."""
+
+    limit: int = DEFAULT_LIMIT
+    after: str | None = None
+
+
+def key_page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=64, description="from `next`")] = None,
+) -> KeyPageRequest:
+    return KeyPageRequest(limit=limit, after=decode_cursor_key(cursor) if cursor else None)
 
 
 def page_out(

@@ -13,9 +13,10 @@ from pydantic import (
     UrlConstraints,
     WithJsonSchema,
 )
+from sqlalchemy import event
 from sqlmodel import Field, Relationship, SQLModel
 
-from domain.codes import Cost, ResourceCategory
+from domain.codes import Cost, ResourceCategory, label
 from domain.columns import code_column, timestamp_column, utcnow
 from domain.schemas import InputSchema
 from domain.types import IsoDate, NonBlankText
@@ -118,10 +119,29 @@ class Resource(SQLModel, table=True):
     last_reviewed_on: date | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    # What the search index holds beside the title and the description (see
+    # `search_terms_of`); written on every insert and update, never by hand.
+    search_terms: str = Field(
+        default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=sa.text("''"))
+    )
 
     audience_rows: list["ResourceAudience"] = Relationship(
         sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
     )
+
+
+def search_terms_of(keywords: list[str], category: str) -> str:
+    """The keywords and the category's label, so that "EAP" and "Employee assistance" both find
+    the EAP. Labels live in Python, so the database cannot derive this text itself."""
+    return " ".join([*keywords, label(category)])
+
+
+@event.listens_for(Resource, "before_insert")
+@event.listens_for(Resource, "before_update")
+def _keep_search_terms(_mapper: object, _connection: object, resource: Resource) -> None:
+    # An ORM event rather than a line in each service: every writer (services, demo data,
+    # factories) keeps the index in step without knowing about it.
+    resource.search_terms = search_terms_of(list(resource.keywords), resource.category)
 
 
 class ResourceAudience(SQLModel, table=True):

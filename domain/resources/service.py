@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, col, or_, select
 
 from domain.actors import RESOURCE_MANAGERS, Actor, may, require_role
 from domain.audit.actions import AuditAction, field_changed
@@ -39,7 +39,7 @@ NULLABLE_FIELDS = frozenset(
 class ResourceFilters:
     category: ResourceCategory | None = None
     audience: str | None = None
-    text: str | None = None
+    text: str | None = None  # words to search for: only `find_resources` reads it
     include_unpublished: bool = False
 
 
@@ -76,18 +76,18 @@ def due_for_review_clause(today: date | None = None) -> Any:
 def to_public(resource: Resource) -> ResourcePublic:
     assert resource.id is not None
     return ResourcePublic(
-        **resource.model_dump(exclude={"created_at", "updated_at", "keywords"}),
+        **resource.model_dump(exclude={"created_at", "updated_at", "keywords", "search_terms"}),
         keywords=list(resource.keywords),
         audiences=sorted(row.profession_code for row in resource.audience_rows),
         due_for_review=is_due_for_review(resource),
     )
 
 
-def list_resources(
-    *, session: Session, actor: Actor | None, filters: ResourceFilters, page: PageRequest
-) -> Page[Resource]:
-    """Published entries for everyone (no actor needed); drafts only for resource managers."""
-    query = select(Resource).order_by(col(Resource.id)).limit(page.limit + 1)
+def resource_filter_clauses(actor: Actor | None, filters: ResourceFilters) -> list[Any]:
+    """WHERE clauses for the filters other than text: published entries for everyone (no actor
+    needed), drafts only for resource managers; a category; an audience (entries for everyone
+    and entries that name this profession)."""
+    clauses: list[Any] = []
     if filters.include_unpublished:
         require_role(
             actor or Actor("anonymous"),
@@ -96,25 +96,31 @@ def list_resources(
             scope=ApiScope.resources_read,
         )
     else:
-        query = query.where(col(Resource.published).is_(True))
+        clauses.append(col(Resource.published).is_(True))
     if filters.category:
-        query = query.where(Resource.category == filters.category)
+        clauses.append(Resource.category == filters.category)
     if filters.audience:
-        # Entries for everyone (no audience rows) and entries that name this profession.
         named = select(ResourceAudience.resource_id).where(
             ResourceAudience.profession_code == filters.audience
         )
         anyone = select(ResourceAudience.resource_id)
-        query = query.where(or_(col(Resource.id).in_(named), col(Resource.id).not_in(anyone)))
+        clauses.append(or_(col(Resource.id).in_(named), col(Resource.id).not_in(anyone)))
+    return clauses
+
+
+def list_resources(
+    *, session: Session, actor: Actor | None, filters: ResourceFilters, page: PageRequest
+) -> Page[Resource]:
+    """Entries by id, for lists that page by id (curation, the log form's choices). A text
+    search is `domain.resources.search.find_resources`: it ranks and pins, this does not."""
     if filters.text:
-        # `%` and `_` typed by a person are literal characters, not wildcards.
-        words = filters.text.strip().lower()
-        query = query.where(
-            or_(
-                func.lower(Resource.title).contains(words, autoescape=True),
-                func.lower(Resource.description).contains(words, autoescape=True),
-            )
-        )
+        raise ValueError("list_resources does not search text; use find_resources")
+    query = (
+        select(Resource)
+        .where(*resource_filter_clauses(actor, filters))
+        .order_by(col(Resource.id))
+        .limit(page.limit + 1)
+    )
     if page.after_id is not None:
         query = query.where(col(Resource.id) > page.after_id)
     return page_from_rows(list(session.exec(query)), page, lambda row: row.id)

@@ -79,6 +79,7 @@ SIGNED_IN: dict[str, tuple[str, Callable[[Page], None]]] = {
     "change an encounter": ("/encounters", open_the_first("Change", "Change the encounter")),
     "delete an encounter": ("/encounters", open_the_first("Delete", "Delete this encounter?")),
     "resources": ("/resources", nothing),
+    "resources with nothing found": ("/resources?q=quixotic+zephyr", nothing),
     "sessions": ("/sessions", nothing),
     "debrief": ("/debrief", nothing),
 }

@@ -135,6 +135,16 @@ def add_due_resources(db: Session, start: int, count: int, _: ProgramSession) ->
         make_resource(db, title=f"Qc Entry {n}", published=bool(n % 2), last_reviewed_on=None)
 
 
+def add_found_resources(db: Session, start: int, count: int, _: ProgramSession) -> None:
+    """Entries the supporter's search finds, some for a profession (audience rows)."""
+    for n in range(start, start + count):
+        entry = make_resource(db, title=f"Qc Resource {n}", keywords=["qcfind"])
+        if n % 2:
+            entry.audience_rows = [ResourceAudience(profession_code="nurse")]
+            db.add(entry)
+    db.flush()
+
+
 @dataclass(frozen=True)
 class ListPage:
     path: str
@@ -154,6 +164,7 @@ PAGES = [
     ListPage(
         "/curation?status=due&category=wellness", Role.coordinator, add_due_resources, "Qc Entry"
     ),
+    ListPage("/resources?q=qcfind", Role.supporter, add_found_resources, "<h2>Qc Resource"),
 ]
 
 

@@ -620,7 +620,48 @@ def test_resources_are_searched_by_words_and_category(
     assert f'id="resource-{night_owl}"' not in by_category.text
     assert selected(by_category.text, "legal")
     nothing = client.get("/resources", params={"q": "no such thing anywhere"})
-    assert "Nothing matches." in nothing.text
+    assert "Nothing found for “no such thing anywhere”. Try fewer words" in nothing.text
+
+
+def test_resources_find_keywords_and_pin_crisis_lines(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    by_keyword = make_resource(db, title="Rest clinic", keywords=["insomnia"])
+    crisis = make_resource(
+        db, title="Night line", category=ResourceCategory.crisis_line, description="insomnia"
+    )
+    page = client.get("/resources", params={"q": "Insomn"}).text
+    assert page.index(f'id="resource-{crisis.id}"') < page.index(f'id="resource-{by_keyword.id}"')
+
+
+def test_nothing_found_in_a_category_suggests_all_categories(
+    client: TestClient, as_supporter: Browser, night_owl: int
+) -> None:
+    page = client.get("/resources", params={"q": "nightowl", "category": "legal"})
+    assert "Nothing found for “nightowl” in “Legal”. Try all categories." in page.text
+
+
+def test_more_than_a_page_of_resources_links_the_next(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    entries = [make_resource(db, title=f"Lark {n}") for n in range(201)]
+    first = client.get("/resources", params={"q": "lark"}, headers=HTMX)
+    assert "200+ found" in first.text
+    more = re.search(r'href="(/resources\?[^"]+)">More results', first.text)
+    assert more, first.text[-500:]
+    rest = client.get(more[1].replace("&amp;", "&"), headers=HTMX)
+    assert rest.status_code == 200
+    assert f'id="resource-{entries[-1].id}"' in rest.text
+    assert f'id="resource-{entries[0].id}"' not in rest.text
+    assert "1 found" in rest.text
+
+
+def test_a_made_up_resources_page_key_gets_a_calm_answer(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    page = client.get("/resources", params={"q": "lark", "after": "9.9.9"}, headers=HTML)
+    assert page.status_code == 422
+    assert "not one this search gave out" in page.text
 
 
 def test_all_categories_is_no_filter(

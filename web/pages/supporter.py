@@ -46,9 +46,10 @@ from domain.encounters.service import (
     update_encounter,
 )
 from domain.errors import DomainError, PermissionDenied
-from domain.pagination import PageRequest
+from domain.pagination import MAX_LIMIT, PageRequest
 from domain.professions.service import list_professions
 from domain.program_settings.service import program_today
+from domain.resources.search import find_resources, nothing_found_message
 from domain.resources.service import ResourceFilters, list_resources
 from domain.sessions.service import attendance_of_supporter, upcoming_program_sessions
 from domain.supporters.models import Supporter, SupporterUpdate
@@ -356,12 +357,17 @@ def resources_page(
     q: Annotated[str | None, Query(max_length=100)] = None,
     # "All categories" in the search form sends `category=`.
     category: ResourceCategory | Literal[""] | None = None,
+    # The key to continue after, from the previous page's "More" link.
+    after: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     filters = ResourceFilters(category=category or None, text=q or None)
-    listed = list_resources(session=session, actor=None, filters=filters, page=PageRequest(200))
+    found = find_resources(
+        session=session, actor=None, filters=filters, limit=MAX_LIMIT, after=after or None
+    )
     return page(
         request, session, visitor, "resources.html", block="results", active="resources",
-        resources=listed.items, q=q or "", category=category, categories=list(ResourceCategory),
+        resources=found.items, next_after=found.next_after, q=q or "", category=category,
+        categories=list(ResourceCategory), nothing_found=nothing_found_message(filters),
     )  # fmt: skip
 
 

@@ -9,18 +9,18 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import SessionDep
 from api.http_cache import PUBLIC_FEED_HEADERS, cacheable_answer
-from api.v1.deps import CurrentActor, PageDep
+from api.v1.deps import CurrentActor, KeyPageDep
 from api.v1.idempotency import IdempotencyKey, create_once, idempotent_creation_responses
 from api.v1.pagination import PageOut, page_out
 from api.v1.problems import errors
 from domain.codes import ResourceCategory
 from domain.resources.models import ResourceCreate, ResourcePublic, ResourceUpdate
+from domain.resources.search import find_resources
 from domain.resources.service import (
     ResourceFilters,
     create_resource,
     delete_resource,
     get_resource,
-    list_resources,
     to_public,
     update_resource,
 )
@@ -29,7 +29,14 @@ from domain.types import MAX_ROW_ID
 router = APIRouter()
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 AudienceQuery = Annotated[str | None, Query(max_length=60, description="a profession code")]
-TextQuery = Annotated[str | None, Query(max_length=100, description="words in title or text")]
+TextQuery = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description="words, in any order, each the start of a word in the title, keywords,"
+        " category or description; crisis lines first, then title matches",
+    ),
+]
 
 
 @router.get(
@@ -42,7 +49,7 @@ TextQuery = Annotated[str | None, Query(max_length=100, description="words in ti
 def list_resources_route(
     actor: CurrentActor,
     session: SessionDep,
-    page: PageDep,
+    page: KeyPageDep,
     request: Request,
     response: Response,
     category: ResourceCategory | None = None,
@@ -53,9 +60,11 @@ def list_resources_route(
     filters = ResourceFilters(
         category=category, audience=audience, text=q, include_unpublished=include_unpublished
     )
-    result = list_resources(session=session, actor=actor, filters=filters, page=page)
+    result = find_resources(
+        session=session, actor=actor, filters=filters, limit=page.limit, after=page.after
+    )
     items = [to_public(row) for row in result.items]
-    return page_out(items, result.next_after_id, request, response)
+    return page_out(items, result.next_after, request, response)
 
 
 @router.get(
@@ -130,16 +139,18 @@ def delete_resource_route(
 )
 def directory_route(
     session: SessionDep,
-    page: PageDep,
+    page: KeyPageDep,
     request: Request,
     category: ResourceCategory | None = None,
     audience: AudienceQuery = None,
     q: TextQuery = None,
 ) -> Response:
     filters = ResourceFilters(category=category, audience=audience, text=q)
-    result = list_resources(session=session, actor=None, filters=filters, page=page)
+    result = find_resources(
+        session=session, actor=None, filters=filters, limit=page.limit, after=page.after
+    )
     links = Response()
-    listing = page_out([to_public(r) for r in result.items], result.next_after_id, request, links)
+    listing = page_out([to_public(r) for r in result.items], result.next_after, request, links)
     extra = dict(PUBLIC_FEED_HEADERS)
     if "link" in links.headers:
         extra["Link"] = links.headers["link"]

@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from api.deps import SessionDep
 from domain.codes import Cost, ResourceCategory
-from domain.columns import utcnow
 from domain.errors import DomainError
 from domain.professions.service import list_professions
+from domain.program_settings.service import program_today
 from domain.resources.curation import (
     STATUS_NAMES,
     CurationStatus,
@@ -249,7 +249,8 @@ def form_page(
 def new_entry_form(request: Request, session: SessionDep, visitor: SignedInVisitor) -> Response:
     require_curator(visitor.actor)
     values = values_of_form(Form({}))
-    values["last_reviewed_on"] = utcnow().date().isoformat()  # written now, so reviewed now
+    # Written now, so reviewed now: today in the program's time zone, the day its people live.
+    values["last_reviewed_on"] = program_today(session).isoformat()
     return form_page(request, session, visitor, values=values)
 
 

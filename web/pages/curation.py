@@ -200,7 +200,8 @@ def preview_of(values: dict[str, Any]) -> ResourceCreate:
     for _ in range(2):
         data, errors = parse_form(ResourceCreate, answers)
         if data is not None:
-            return data
+            # The card reads the address as the stored text, as it reads a saved entry's.
+            return data.model_copy(update={"url": str(data.url) if data.url else None})
         for name in errors:
             answers.pop(name, None)
         answers.setdefault("title", UNTITLED)

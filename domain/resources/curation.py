@@ -2,16 +2,20 @@
 
 Rules (each has one function here):
 - `require_curator`: only resource editors and coordinators curate the directory.
-- `matches_status`: an entry is published or unpublished, and due for review when never
-  reviewed or last reviewed 12 months ago or more (`service.is_due_for_review`).
+- Statuses: an entry is published or unpublished, and due for review when never reviewed or
+  last reviewed 12 months ago or more (`service.is_due_for_review`) on `today` (default: the
+  UTC date).
 - `status_counts`: how many entries hold each status, in one query.
-- `curation_page`: a page of plain rows of one status and category, by id. A search goes
-  through `search.find_resources`, the one search, and keeps the rows of the chosen status; its
-  cursor is the search's own, so pages never repeat or skip an entry.
+- `curation_page`: a page of plain rows of one status and category, by id, after the id
+  `after` (ASCII digits naming a possible row id, else `InvalidInput` on `after`). A search
+  goes through `search.find_resources`, the one search, with the status as one of its filters:
+  one query per page, and its cursor is the search's own, so pages never repeat or skip an
+  entry.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -23,6 +27,7 @@ from sqlmodel import Session, col, func, select
 from domain.actors import RESOURCE_MANAGERS, Actor, require_role
 from domain.codes import ResourceCategory
 from domain.columns import utcnow
+from domain.errors import InvalidInput
 from domain.resources.models import Resource
 from domain.resources.search import find_resources
 from domain.resources.service import (
@@ -31,10 +36,9 @@ from domain.resources.service import (
     is_due_for_review,
     review_is_due,
 )
+from domain.types import MAX_ROW_ID
 
-# A search whose matches are mostly of another status reads at most this many pages of it
-# before offering the next page, so one request stays short.
-MAX_SEARCH_ROUNDS = 5
+ROW_ID_TEXT = re.compile(r"[0-9]{1,10}")
 
 
 class CurationStatus(StrEnum):
@@ -86,16 +90,6 @@ def require_curator(actor: Actor) -> None:
     require_role(actor, *RESOURCE_MANAGERS, to="curate the resource directory")
 
 
-def matches_status(resource: Resource, status: CurationStatus, today: date) -> bool:
-    if status is CurationStatus.published:
-        return resource.published
-    if status is CurationStatus.unpublished:
-        return not resource.published
-    if status is CurationStatus.due:
-        return is_due_for_review(resource, today)
-    return True
-
-
 def _status_clause(status: CurationStatus, today: date) -> Any:
     if status is CurationStatus.published:
         return col(Resource.published).is_(True)
@@ -106,9 +100,9 @@ def _status_clause(status: CurationStatus, today: date) -> Any:
     return None
 
 
-def status_counts(*, session: Session, actor: Actor) -> StatusCounts:
+def status_counts(*, session: Session, actor: Actor, today: date | None = None) -> StatusCounts:
     require_curator(actor)
-    today = utcnow().date()
+    today = today or utcnow().date()
     published = col(Resource.published).is_(True)
     query = select(
         func.count(),
@@ -142,9 +136,10 @@ def curation_page(
     text: str | None = None,
     limit: int,
     after: str | None = None,
+    today: date | None = None,
 ) -> CurationPage:
     require_curator(actor)
-    today = utcnow().date()
+    today = today or utcnow().date()
     if text and text.strip():
         return _searched_page(
             session=session, actor=actor, status=status, category=category, text=text.strip(),
@@ -159,9 +154,8 @@ def curation_page(
         query = query.where(clause)
     if category is not None:
         query = query.where(col(Resource.category) == category)
-    after_id = int(after) if after and after.isascii() and after.isdigit() else None
-    if after_id is not None:
-        query = query.where(col(Resource.id) > after_id)
+    if after:
+        query = query.where(col(Resource.id) > parse_after(after))
     found = session.execute(query).all()
     rows = [
         CurationRow(id_, title, category_, published, reviewed, review_is_due(reviewed, today))
@@ -169,6 +163,14 @@ def curation_page(
     ]
     next_after = str(rows[-1].id) if len(found) > limit and rows else None
     return CurationPage(rows=rows, next_after=next_after)
+
+
+def parse_after(after: str) -> int:
+    """The id a plain page continues after: ASCII digits naming a possible row id (1 to
+    `MAX_ROW_ID`); anything else was never given out by this list."""
+    if ROW_ID_TEXT.fullmatch(after) is None or not 1 <= int(after) <= MAX_ROW_ID:
+        raise InvalidInput("This page link is not one this list gave out.", field="after")
+    return int(after)
 
 
 def _searched_page(
@@ -182,18 +184,15 @@ def _searched_page(
     after: str | None,
     today: date,
 ) -> CurationPage:
-    """Pages of the search, kept to the chosen status. Each round asks for no more than the
-    rows still missing, so every row read is either shown or passed over by its status, and
-    the search's cursor after the round is where the next page starts."""
-    filters = ResourceFilters(category=category, text=text, include_unpublished=True)
-    rows: list[CurationRow] = []
-    cursor = after
-    for _ in range(MAX_SEARCH_ROUNDS):
-        found = find_resources(
-            session=session, actor=actor, filters=filters, limit=limit - len(rows), after=cursor
-        )
-        rows.extend(_row(r, today) for r in found.items if matches_status(r, status, today))
-        cursor = found.next_after
-        if cursor is None or len(rows) >= limit:
-            break
-    return CurationPage(rows=rows, next_after=cursor)
+    """A page of the search, the status one of its filters: one query, and the search's own
+    cursor."""
+    filters = ResourceFilters(
+        category=category,
+        text=text,
+        include_unpublished=True,
+        published={CurationStatus.published: True, CurationStatus.unpublished: False}.get(status),
+        due_for_review=status is CurationStatus.due,
+        today=today,
+    )
+    found = find_resources(session=session, actor=actor, filters=filters, limit=limit, after=after)
+    return CurationPage(rows=[_row(r, today) for r in found.items], next_after=found.next_after)

@@ -37,10 +37,7 @@ from domain.errors import InvalidInput
 from domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from domain.resources.models import Resource
 from domain.resources.search_index import FTS_TABLE, SEARCH_VECTOR_COLUMN
-from domain.resources.service import ResourceFilters, resource_filter_clauses
-
-# Crisis lines and peer support lines come first in every listing of the directory.
-PINNED_CATEGORIES = (ResourceCategory.crisis_line, ResourceCategory.peer_support_line)
+from domain.resources.service import PINNED_CATEGORIES, ResourceFilters, resource_filter_clauses
 
 # Words past these limits add nothing a person would miss, and bound the cost of a query.
 MAX_QUERY_WORDS = 8
@@ -108,8 +105,9 @@ class FoundResources:
 def query_words(text: str | None) -> list[str]:
     """The words to search for, lowercased, each once, in the order typed. Stop words ("the",
     "for") are left out unless nothing else is left (someone typing "the" may be on the way to
-    "therapy")."""
-    normalized = unicodedata.normalize("NFKC", text or "").casefold()
+    "therapy"). `lower`, not `casefold`: casefold turns "straße" into "strasse", which neither
+    database's index holds."""
+    normalized = unicodedata.normalize("NFKC", text or "").lower()
     words = list(dict.fromkeys(word[:MAX_WORD_LENGTH] for word in WORD.findall(normalized)))
     meaningful = [word for word in words if word not in STOP_WORDS] or words
     return meaningful[:MAX_QUERY_WORDS]
@@ -188,6 +186,8 @@ def rank_tier(session: Session, words: list[str]) -> Any:
 
 
 def is_pinned(resource: Resource) -> bool:
+    """Whether the entry comes first in listings (`service.PINNED_CATEGORIES`: crisis lines and
+    peer support lines; the crisis panel's `CRISIS_CATEGORIES` also holds the EAP)."""
     return resource.category in PINNED_CATEGORIES
 
 
@@ -257,7 +257,7 @@ def category_resembling(words: list[str], *, besides: str | None = None) -> Reso
         for category in ResourceCategory:
             if category == besides or category == ResourceCategory.other:
                 continue
-            label_words = label(category).casefold().split()
+            label_words = label(category).lower().split()
             if any(label_word.startswith(word) for label_word in label_words):
                 continue  # the search looked there already
             for label_word in label_words:

@@ -35,12 +35,28 @@ NULLABLE_FIELDS = frozenset(
 )
 
 
+# "Crisis" means two lists, defined here side by side so they cannot drift apart:
+# - PINNED_CATEGORIES come first in every listing of the directory (search, API, public page,
+#   embed): someone in crisis scanning a list must meet a line they can call now.
+# - CRISIS_CATEGORIES are what the crisis button's panel shows: the pinned lines and the
+#   Employee Assistance Program. The EAP belongs in the panel (it is the employer's own
+#   confidential help, often reachable around the clock) but is not pinned in lists: it is
+#   not a line for an acute crisis, and pinning it would push what was searched for down.
+PINNED_CATEGORIES = (ResourceCategory.crisis_line, ResourceCategory.peer_support_line)
+CRISIS_CATEGORIES = (*PINNED_CATEGORIES, ResourceCategory.eap)
+
+
 @dataclass(frozen=True)
 class ResourceFilters:
     category: ResourceCategory | None = None
     audience: str | None = None
     text: str | None = None  # words to search for: only `find_resources` reads it
     include_unpublished: bool = False
+    # Status filters (curation): only published (True) or only unpublished (False) entries;
+    # only entries due for review on `today` (default: today's UTC date).
+    published: bool | None = None
+    due_for_review: bool = False
+    today: date | None = None
 
 
 def months_before(day: date, months: int) -> date:
@@ -97,6 +113,10 @@ def resource_filter_clauses(actor: Actor | None, filters: ResourceFilters) -> li
         )
     else:
         clauses.append(col(Resource.published).is_(True))
+    if filters.published is not None:
+        clauses.append(col(Resource.published).is_(filters.published))
+    if filters.due_for_review:
+        clauses.append(due_for_review_clause(filters.today))
     if filters.category:
         clauses.append(Resource.category == filters.category)
     if filters.audience:
@@ -127,7 +147,21 @@ def list_resources(
 
 
 def get_resource(*, session: Session, actor: Actor | None, resource_id: int) -> Resource:
-    resource = session.get(Resource, resource_id)
+    return _visible(actor, session.get(Resource, resource_id), resource_id)
+
+
+def _locked_resource(*, session: Session, actor: Actor, resource_id: int) -> Resource:
+    """The entry as last committed, locked until this unit of work ends (FOR UPDATE on
+    PostgreSQL; SQLite's units of work already run one at a time, from BEGIN IMMEDIATE), with
+    `get_resource`'s visibility rule. Every change reads the entry this way, so two editors'
+    changes run one after the other and each compares against what the other stored; an entry
+    deleted meanwhile is `NotFound`."""
+    resource = session.get(Resource, resource_id, with_for_update=True, populate_existing=True)
+    return _visible(actor, resource, resource_id)
+
+
+def _visible(actor: Actor | None, resource: Resource | None, resource_id: int) -> Resource:
+    """Published entries for everyone; drafts only for resource managers and API writers."""
     may_see_drafts = actor is not None and (
         may(actor, *RESOURCE_MANAGERS, scope=ApiScope.resources_read)
         or actor.has_scope(ApiScope.resources_write)  # writers edit the drafts they add
@@ -179,20 +213,27 @@ def _audiences_of(resource: Resource) -> list[str]:
 def update_resource(
     *, session: Session, actor: Actor, resource_id: int, data: ResourceUpdate
 ) -> Resource:
+    """Only what differs from the stored entry is written and audited (one event per field);
+    nothing differing leaves the entry, `updated_at` included, as it was."""
     require_role(actor, *RESOURCE_MANAGERS, to="change resources", scope=ApiScope.resources_write)
-    resource = get_resource(session=session, actor=actor, resource_id=resource_id)
+    resource = _locked_resource(session=session, actor=actor, resource_id=resource_id)
     changes = changes_of(data, nullable=NULLABLE_FIELDS)
+    changed: list[str] = []
     audiences = sorted(set(changes.get("audiences") or []))
     if "audiences" in changes and audiences != _audiences_of(resource):
         _require_professions(session, audiences)
         resource.audience_rows = [
             ResourceAudience(resource_id=resource_id, profession_code=c) for c in audiences
         ]
-        _audit(session, actor, field_changed("resource", "audiences"), resource_id=resource_id)
+        changed.append("audiences")
     for name, value in _scalar_fields(changes).items():
         if getattr(resource, name) == value:
             continue
         setattr(resource, name, value)
+        changed.append(name)
+    if not changed:
+        return resource
+    for name in changed:
         _audit(session, actor, field_changed("resource", name), resource_id=resource_id)
     resource.updated_at = utcnow()
     session.add(resource)
@@ -202,7 +243,7 @@ def update_resource(
 
 def mark_reviewed(*, session: Session, actor: Actor, resource_id: int) -> Resource:
     require_role(actor, *RESOURCE_MANAGERS, to="review resources", scope=ApiScope.resources_write)
-    resource = get_resource(session=session, actor=actor, resource_id=resource_id)
+    resource = _locked_resource(session=session, actor=actor, resource_id=resource_id)
     resource.last_reviewed_on = utcnow().date()
     resource.updated_at = utcnow()
     session.add(resource)
@@ -214,7 +255,8 @@ def mark_reviewed(*, session: Session, actor: Actor, resource_id: int) -> Resour
 def delete_resource(*, session: Session, actor: Actor, resource_id: int) -> None:
     """Entries shared in encounters stay for the record: unpublish those instead."""
     require_role(actor, *RESOURCE_MANAGERS, to="delete resources", scope=ApiScope.resources_write)
-    resource = get_resource(session=session, actor=actor, resource_id=resource_id)
+    # Locked: of two deletes at once, the second finds no entry (404), not a second delete.
+    resource = _locked_resource(session=session, actor=actor, resource_id=resource_id)
     shared = session.exec(
         select(EncounterResource.resource_id).where(EncounterResource.resource_id == resource_id)
     ).first()
@@ -223,13 +265,6 @@ def delete_resource(*, session: Session, actor: Actor, resource_id: int) -> None
     session.delete(resource)
     session.flush()
     _audit(session, actor, AuditAction.resource_delete, resource_id=resource_id)
-
-
-CRISIS_CATEGORIES = (
-    ResourceCategory.crisis_line,
-    ResourceCategory.peer_support_line,
-    ResourceCategory.eap,
-)
 
 
 def crisis_resources(session: Session) -> list[Resource]:

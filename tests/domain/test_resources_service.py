@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -10,9 +10,12 @@ from domain.columns import utcnow
 from domain.encounters.service import log_encounter
 from domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from domain.pagination import PageRequest
+from domain.resources import search as search_module
 from domain.resources.models import Resource, ResourceCreate, ResourceUpdate
 from domain.resources.search import find_resources
 from domain.resources.service import (
+    CRISIS_CATEGORIES,
+    PINNED_CATEGORIES,
     ResourceFilters,
     create_resource,
     delete_resource,
@@ -29,6 +32,7 @@ from tests.factories import (
     REPORT_VIEWER,
     RESOURCE_EDITOR,
     SUPPORTER,
+    audit_actions,
     encounter_data,
     make_resource,
     make_supporter,
@@ -270,3 +274,37 @@ def test_an_entry_shared_in_an_encounter_cannot_be_deleted(db: Session) -> None:
     with pytest.raises(RuleViolation, match="unpublish it instead"):
         delete_resource(session=db, actor=COORDINATOR, resource_id=entry_id)
     assert get_resource(session=db, actor=None, resource_id=entry_id).id == entry_id
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(db: Session) -> None:
+    entry = make_resource(db, title="Quiet room", phone="555-0100")
+    entry.updated_at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    db.add(entry)
+    db.flush()
+    same = ResourceUpdate(title="Quiet room", phone="555-0100", audiences=[], published=True)
+    update_resource(session=db, actor=RESOURCE_EDITOR, resource_id=resource_id(entry), data=same)
+    db.refresh(entry)
+    assert entry.updated_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert audit_actions(db, object_type="resource", object_id=resource_id(entry)) == []
+
+    changed = ResourceUpdate(title="Quiet room", phone="555-0199")
+    update_resource(session=db, actor=RESOURCE_EDITOR, resource_id=resource_id(entry), data=changed)
+    db.refresh(entry)
+    assert entry.updated_at > datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert audit_actions(db, object_type="resource", object_id=resource_id(entry)) == [
+        "resource.change.phone"
+    ]
+
+
+def test_a_second_delete_finds_no_entry(db: Session) -> None:
+    entry_id = resource_id(make_resource(db))
+    delete_resource(session=db, actor=COORDINATOR, resource_id=entry_id)
+    with pytest.raises(NotFound):
+        delete_resource(session=db, actor=COORDINATOR, resource_id=entry_id)
+    assert audit_actions(db, object_type="resource", object_id=entry_id) == ["resource.delete"]
+
+
+def test_the_crisis_panel_holds_the_pinned_lines_and_the_eap() -> None:
+    assert (ResourceCategory.crisis_line, ResourceCategory.peer_support_line) == PINNED_CATEGORIES
+    assert (*PINNED_CATEGORIES, ResourceCategory.eap) == CRISIS_CATEGORIES
+    assert search_module.PINNED_CATEGORIES is PINNED_CATEGORIES

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -144,6 +145,99 @@ def test_parallel_creates_all_succeed(live_server: LiveServer) -> None:
                 )
             ).one()
         assert creations == 8
+    finally:
+        for editor in editors:
+            editor.http.close()
+
+
+def change_events(server: LiveServer, resource_id: int, action: str) -> int:
+    with Session(server.engine) as session:
+        query = select(func.count()).where(
+            AuditEvent.object_type == "resource",
+            AuditEvent.object_id == str(resource_id),
+            AuditEvent.action == action,
+        )
+        return session.exec(query).one()
+
+
+def stored_audiences(server: LiveServer, resource_id: int) -> list[str]:
+    with Session(server.engine) as session:
+        stored = session.get(Resource, resource_id)
+        assert stored is not None
+        return sorted(row.profession_code for row in stored.audience_rows)
+
+
+def test_parallel_audience_edits_store_one_sent_state_and_audit_each_real_change(
+    live_server: LiveServer,
+) -> None:
+    editors = signed_in_editors(live_server, 2)
+    marker = f"Audience race {time.monotonic_ns()}"
+
+    def entry(session: Session) -> int:
+        made = make_resource(session, title=marker, published=False)
+        assert made.id is not None
+        return made.id
+
+    resource_id = live_server.seed(entry)
+
+    def edit(audiences: list[str]) -> Callable[[int], httpx.Response]:
+        def send(n: int) -> httpx.Response:
+            who = editors[n % 2]
+            data = {"csrf_token": who.csrf, "title": marker, "category": "wellness",
+                    "audiences": audiences}  # fmt: skip
+            return who.http.post(f"/curation/{resource_id}", data=data)
+
+        return send
+
+    try:
+        # Six editors send the same audiences: one change, one audit event.
+        answers = at_once(6, edit(["nurse", "physician"]))
+        assert [a.status_code for a in answers] == [303] * 6, [a.text[:300] for a in answers]
+        assert stored_audiences(live_server, resource_id) == ["nurse", "physician"]
+        assert change_events(live_server, resource_id, "resource.change.audiences") == 1
+
+        # Each sends a different single audience: the entry holds one of them, never a union.
+        sent = [["nurse"], ["physician"], ["dentist"], ["nurse"], ["physician"], ["dentist"]]
+        answers = at_once(6, lambda n: edit(sent[n])(n))
+        assert [a.status_code for a in answers] == [303] * 6, [a.text[:300] for a in answers]
+        assert stored_audiences(live_server, resource_id) in sent
+        assert 2 <= change_events(live_server, resource_id, "resource.change.audiences") <= 7
+
+        # Four publishes at once: the entry is published once, audited once.
+        def publish(n: int) -> httpx.Response:
+            who = editors[n % 2]
+            return who.http.post(f"/curation/{resource_id}/publish", data={"csrf_token": who.csrf})
+
+        answers = at_once(4, publish)
+        assert [a.status_code for a in answers] == [303] * 4, [a.text[:300] for a in answers]
+        assert change_events(live_server, resource_id, "resource.change.published") == 1
+    finally:
+        for editor in editors:
+            editor.http.close()
+
+
+def test_parallel_deletes_delete_once(live_server: LiveServer) -> None:
+    editors = signed_in_editors(live_server, 2)
+    marker = f"Delete race {time.monotonic_ns()}"
+
+    def entry(session: Session) -> int:
+        made = make_resource(session, title=marker)
+        assert made.id is not None
+        return made.id
+
+    resource_id = live_server.seed(entry)
+
+    def delete(n: int) -> httpx.Response:
+        who = editors[n % 2]
+        return who.http.post(f"/curation/{resource_id}/delete", data={"csrf_token": who.csrf})
+
+    try:
+        answers = at_once(6, delete)
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [303] + [404] * 5, [(a.status_code, a.text[:300]) for a in answers]
+        assert change_events(live_server, resource_id, "resource.delete") == 1
+        with Session(live_server.engine) as session:
+            assert session.get(Resource, resource_id) is None
     finally:
         for editor in editors:
             editor.http.close()

@@ -319,6 +319,40 @@ def test_odd_list_parameters_are_a_calm_422(client: TestClient, as_editor: Brows
         assert answer.status_code == 422, query
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        "999999999999999999",  # 18 digits
+        "9999999999999999999",  # 19 digits: past SQLite's 64-bit integers
+        "99999999999999999999",  # 20 digits
+        "2147483648",  # one past the largest row id
+        "0",
+        "garbage",
+        "-1",
+        "١٢",  # digits, but not ASCII ones
+    ],
+)
+def test_a_page_link_this_list_never_gave_is_a_calm_422(
+    client: TestClient, as_editor: Browser, after: str
+) -> None:
+    answer = client.get("/curation", params={"after": after}, headers=HTML)
+    assert answer.status_code == 422, answer.text
+    assert "This page link is not one this list gave out." in answer.text
+
+
+def test_the_largest_row_id_is_a_page_link(client: TestClient, as_editor: Browser) -> None:
+    answer = client.get("/curation", params={"after": "2147483647"}, headers=HTML)
+    assert answer.status_code == 200
+
+
+def test_the_new_entry_form_proposes_the_programs_today(
+    client: TestClient, as_editor: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(curation_pages, "program_today", lambda _session: date(2026, 11, 30))
+    page = client.get("/curation/new", headers=HTML).text
+    assert 'value="2026-11-30"' in page
+
+
 # Adding and changing entries.
 
 
@@ -505,6 +539,10 @@ def test_an_unshared_entry_is_deleted(
     assert db.get(Resource, entry.id) is None
     assert audit_actions(db, object_type="resource", object_id=entry.id) == ["resource.delete"]
     assert "The entry is deleted." in client.get(answer.headers["location"]).text
+    again = client.post(f"/curation/{entry.id}/delete", data=as_editor.form(),
+                        follow_redirects=False)  # fmt: skip
+    assert again.status_code == 404
+    assert audit_actions(db, object_type="resource", object_id=entry.id) == ["resource.delete"]
 
 
 def test_an_entry_shared_in_an_encounter_is_kept_with_the_reason(

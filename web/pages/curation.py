@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from api.deps import SessionDep
 from domain.codes import Cost, ResourceCategory
-from domain.columns import utcnow
 from domain.errors import DomainError
 from domain.professions.service import list_professions
+from domain.program_settings.service import program_today
 from domain.resources.curation import (
     STATUS_NAMES,
     CurationStatus,
@@ -200,7 +200,8 @@ def preview_of(values: dict[str, Any]) -> ResourceCreate:
     for _ in range(2):
         data, errors = parse_form(ResourceCreate, answers)
         if data is not None:
-            return data
+            # The card reads the address as the stored text, as it reads a saved entry's.
+            return data.model_copy(update={"url": str(data.url) if data.url else None})
         for name in errors:
             answers.pop(name, None)
         answers.setdefault("title", UNTITLED)
@@ -249,7 +250,8 @@ def form_page(
 def new_entry_form(request: Request, session: SessionDep, visitor: SignedInVisitor) -> Response:
     require_curator(visitor.actor)
     values = values_of_form(Form({}))
-    values["last_reviewed_on"] = utcnow().date().isoformat()  # written now, so reviewed now
+    # Written now, so reviewed now: today in the program's time zone, the day its people live.
+    values["last_reviewed_on"] = program_today(session).isoformat()
     return form_page(request, session, visitor, values=values)
 
 

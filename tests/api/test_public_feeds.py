@@ -130,13 +130,18 @@ def test_an_address_other_than_http_or_https_is_never_stored(
     assert entry.url == "https://example.org/"
 
 
-def test_an_unsafe_address_already_in_the_database_is_left_out_of_hsds(
-    client: TestClient, db: Session
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,x"])
+def test_an_unsafe_address_already_in_the_database_is_left_out_of_both_feeds(
+    client: TestClient, db: Session, url: str
 ) -> None:
-    """Written past the API (an old row, a manual fix): the export still sends no such link."""
-    entry = make_resource(db, url="javascript:alert(1)")
+    """Written past the API (an old row, a manual fix): no feed sends a link a consumer could
+    put in an `href`."""
+    entry = make_resource(db, url=url)
 
+    items = client.get(DIRECTORY, params={"limit": 200}).json()["items"]
     contents = client.get(HSDS, params={"per_page": 500}).json()["contents"]
 
+    (item,) = [item for item in items if item["id"] == entry.id]
     (service,) = [s for s in contents if s["id"] == str(uuid5(NAMESPACE, f"resource:{entry.id}"))]
     assert "url" not in service
+    assert item["url"] is None

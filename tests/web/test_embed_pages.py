@@ -172,13 +172,6 @@ def test_sites_open_in_a_new_tab(client: TestClient, db: Session) -> None:
     assert 'href="/directory?category=legal"' in page
 
 
-def test_nothing_about_the_programs_own_work_shows(client: TestClient) -> None:
-    page = get(client).text.lower()
-
-    for word in ("encounter", "supporter", "sign out", "sign in"):
-        assert word not in page
-
-
 # Filters, theme, paging.
 
 

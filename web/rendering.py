@@ -19,6 +19,8 @@ from starlette.responses import HTMLResponse
 
 from domain.codes import label
 from domain.program_settings.models import DEFAULT_TIME_ZONE
+from domain.resources.models import is_web_address
+from domain.resources.search import is_pinned
 from web.workspace import workspace_links
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -37,8 +39,13 @@ templates.env.globals.update(
     app_script=APP_SCRIPT,
     embed_frame_script=EMBED_FRAME_SCRIPT,
     workspace_links=workspace_links,
+    # The directory's rules, asked by the entry card (`_resource_card.html`) rather than
+    # written again in the template: which entries are pinned, which addresses become links.
+    is_pinned=is_pinned,
+    is_web_address=is_web_address,
 )
 templates.env.filters["label"] = label
+templates.env.tests["web_address"] = is_web_address
 
 
 LOCAL_TIME_PATTERN = "%a %b %-d, %Y, %-I:%M %p"

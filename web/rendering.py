@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse
 
 from domain.codes import label
 from domain.program_settings.models import DEFAULT_TIME_ZONE
-from domain.resources.models import is_web_address
+from domain.resources.models import MAX_SEARCH_TEXT_LENGTH, is_web_address
 from domain.resources.search import is_pinned
 from web.workspace import workspace_links
 
@@ -43,6 +43,7 @@ templates.env.globals.update(
     # written again in the template: which entries are pinned, which addresses become links.
     is_pinned=is_pinned,
     is_web_address=is_web_address,
+    max_search_text_length=MAX_SEARCH_TEXT_LENGTH,
 )
 templates.env.filters["label"] = label
 templates.env.tests["web_address"] = is_web_address

@@ -25,6 +25,9 @@ REVIEW_INTERVAL_MONTHS = 12
 MAX_KEYWORDS = 30
 MAX_PHONE_LENGTH = 40
 MAX_URL_LENGTH = 500
+# A directory search (`q`), on the API and on the pages alike: words past this add nothing a
+# person would miss (the search also stops at a number of words).
+MAX_SEARCH_TEXT_LENGTH = 100
 # What a link may start with (case aside): `https:example.org` without the slashes is refused
 # rather than guessed at.
 WEB_ADDRESS_PREFIXES = ("https://", "http://")

@@ -214,7 +214,8 @@ def test_an_htmx_more_link_swaps_the_results(client: TestClient, db: Session) ->
         ("/directory?category=bogus", "category", "Choose a category from the list."),
         ("/directory?audience=astronaut", "audience", "Choose a profession from the list."),
         (f"/directory?q={'x' * 101}", "q", "at most 100 characters"),
-        ("/directory?q=%00", "q", "plain text"),
+        ("/directory?q=%00", "q", "Remove control characters from this text."),
+        ("/directory?q=a%E2%80%AEb", "q", "Remove invisible text-direction characters"),
         ("/directory?after=%E2%9C%93", "after", "not valid"),
         (f"/directory?after={'9' * 201}", "after", "not valid"),
     ],
@@ -229,6 +230,63 @@ def test_a_bad_address_is_a_422_page_naming_the_problem(
     assert answer.headers["cache-control"] == "no-store"
     if field in ("q", "category", "audience"):
         assert f'id="directory-{field}-error"' in answer.text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "sleep\u00a0clinic",
+        "sleep\tclinic",
+        "sleep\r\nclinic",
+        " sleep  clinic ",
+        "sleep\u3000clinic",
+    ],
+)
+def test_any_whitespace_is_a_plain_space_as_on_the_api(
+    client: TestClient, db: Session, typed: str
+) -> None:
+    """A non-breaking space (pasted from a page), a tab, a line break: the API searches for
+    them (200), so the page does too, and shows the words with one plain space between."""
+    make_resource(db, title="Sleep clinic for staff", category=ResourceCategory.wellness)
+
+    answer = client.get(DIRECTORY, params={"q": typed}, headers=HTML)
+    api = client.get("/api/v1/directory", params={"q": typed})
+
+    assert answer.status_code == api.status_code == 200
+    assert "Sleep clinic for staff" in titles(answer.text)
+    assert 'name="q" type="search" value="sleep clinic"' in answer.text
+    assert more_link(answer.text) is None
+
+
+def test_a_soft_hyphen_is_searched_for_as_on_the_api(client: TestClient) -> None:
+    answer = client.get(DIRECTORY, params={"q": "coun\u00adseling"}, headers=HTML)
+    api = client.get("/api/v1/directory", params={"q": "coun\u00adseling"})
+
+    assert answer.status_code == api.status_code == 200
+
+
+@pytest.mark.parametrize("length", [100, 101])
+def test_the_search_text_has_the_apis_limit_of_100_characters(
+    client: TestClient, length: int
+) -> None:
+    answer = client.get(DIRECTORY, params={"q": "x" * length}, headers=HTML)
+    api = client.get("/api/v1/directory", params={"q": "x" * length})
+
+    assert answer.status_code == api.status_code == (200 if length == 100 else 422)
+
+
+def test_a_wrong_search_text_stays_in_the_box_beside_its_message(client: TestClient) -> None:
+    typed = "sleep" + "z" * 100
+
+    answer = client.get(DIRECTORY, params={"q": typed}, headers=HTML)
+
+    assert answer.status_code == 422
+    assert f'name="q" type="search" value="{typed}"' in answer.text
+    assert 'aria-invalid="true" aria-describedby="directory-q-error"' in answer.text
+    assert "Search for at most 100 characters." in answer.text
+    # The entries shown are searched without it, and no link carries it on.
+    assert "988 Suicide &amp; Crisis Lifeline" in answer.text
+    assert f"q={typed}" not in answer.text
 
 
 def test_nothing_about_the_programs_own_work_shows(client: TestClient, db: Session) -> None:

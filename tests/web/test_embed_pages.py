@@ -240,7 +240,7 @@ def test_the_more_link_keeps_filters_and_theme_and_walks_every_entry_once(
         ("category=nope", "Choose a category from the list."),
         ("audience=%22%3E%3Cscript%3E", "Choose a profession from the list."),
         (f"q={'y' * 101}", "at most 100 characters"),
-        ("q=a%0Db", "plain text"),
+        ("q=a%00b", "Remove control characters from this text."),
         ("after=%FF%FE", "not valid"),
     ],
 )
@@ -257,6 +257,21 @@ def test_a_bad_address_is_a_clear_422_page_never_a_500(
     assert answer.headers["cache-control"] == "no-store"
     # Still shown inside the frame (the policy of the embed), with the page's theme kept.
     assert csp_directives(answer)["frame-ancestors"] == ORIGINS
+
+
+def test_whitespace_is_a_plain_space_and_a_wrong_search_stays_in_the_box(
+    client: TestClient, db: Session
+) -> None:
+    make_resource(db, title="Sleep clinic for staff", category=ResourceCategory.wellness)
+
+    spaced = client.get(EMBED, params={"q": "sleep\u00a0clinic\u00ad"}, headers=HTML)
+    wrong = client.get(EMBED, params={"q": "y" * 101}, headers=HTML)
+
+    assert spaced.status_code == 200
+    assert 'value="sleep clinic\u00ad"' in spaced.text
+    assert "Sleep clinic for staff" in titles(spaced.text)
+    assert wrong.status_code == 422
+    assert f'value="{"y" * 101}"' in wrong.text
 
 
 # The loader script.

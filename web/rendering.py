@@ -2,7 +2,7 @@
 
 One template per page with named blocks: an htmx request asks for a block and gets only
 that fragment; a plain request gets the whole page (jinja2-fragments). Responses say
-`Vary: HX-Request` so caches keep the two apart."""
+`Vary: HX-Request, HX-History-Restore-Request` (`VARY_ON_HTMX`) so caches keep the two apart."""
 
 from __future__ import annotations
 
@@ -83,6 +83,11 @@ def wants_fragment(request: Request) -> bool:
     return is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
 
 
+# Every request header `wants_fragment` reads: a shared cache keyed on fewer would hand a
+# fragment to a history restore (or a whole page to a swap) once someone sent both headers.
+VARY_ON_HTMX = "HX-Request, HX-History-Restore-Request"
+
+
 def render(
     request: Request,
     template: str,
@@ -100,7 +105,7 @@ def render(
         request, template, context or {}, status_code=status_code, block_name=fragment
     )
     assert isinstance(response, HTMLResponse)
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = VARY_ON_HTMX
     if private:
         response.headers["Cache-Control"] = "no-store"
     response.headers.update(headers or {})

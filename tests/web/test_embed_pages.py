@@ -22,7 +22,15 @@ from domain.program_settings.models import ProgramSettingsUpdate
 from domain.program_settings.service import get_program_settings, update_program_settings
 from domain.web_sessions.models import WebSession
 from tests.factories import ADMIN, counting_statements, make_resource, make_user
-from tests.web.conftest import HTML, HTMX, Browser, csp_directives, is_fragment, latest_web_session
+from tests.web.conftest import (
+    HTML,
+    HTMX,
+    Browser,
+    csp_directives,
+    is_fragment,
+    latest_web_session,
+    vary_of,
+)
 from web.pages.directory import PAGE_SIZE
 
 EMBED = "/embed/directory"
@@ -115,6 +123,25 @@ def test_shared_caches_may_keep_it_for_five_minutes(client: TestClient) -> None:
     assert answer.headers["cache-control"] == "public, max-age=300"
     assert "etag" in answer.headers
     assert "hx-request" in answer.headers["vary"].lower()
+
+
+def test_it_varies_on_every_header_that_picks_the_page_or_the_fragment(
+    client: TestClient,
+) -> None:
+    """htmx restoring history sends HX-Request too, with HX-History-Restore-Request, and gets
+    the whole page: a cache keyed on HX-Request alone would hand it the fragment (or hand the
+    whole page to a swap, after one crafted request)."""
+    restore = {**HTMX, "HX-History-Restore-Request": "true"}
+    whole = get(client)
+    fragment = client.get(EMBED, headers=HTMX)
+    restored = client.get(EMBED, headers=restore)
+    not_modified = get(client, **{"If-None-Match": whole.headers["etag"]})
+    wrong = get(client, f"{EMBED}?theme=purple")
+
+    assert not is_fragment(restored)
+    assert is_fragment(fragment)
+    for answer in (whole, fragment, restored, not_modified, wrong):
+        assert {"hx-request", "hx-history-restore-request"} <= set(vary_of(answer)), answer
 
 
 # No session, no cookie, nothing that changes anything.

@@ -28,6 +28,7 @@ from domain.resources.search import FoundResources, find_resources, nothing_foun
 from domain.resources.service import ResourceFilters
 from domain.schemas import control_characters_problem
 from web.pages.common import page
+from web.rendering import VARY_ON_HTMX
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,8 +36,6 @@ PAGE_SIZE = 20
 MAX_CURSOR_LENGTH = 200
 # An HTML page: revalidated after a minute (cheap with the ETag), so an edit shows quickly.
 DIRECTORY_CACHE_CONTROL = "public, max-age=60"
-# htmx asks for the results block (HX-Request) except when it restores history (the whole page).
-VARY_ON_HTMX = "HX-Request, HX-History-Restore-Request"
 THEMES = ("light", "dark")
 BAD_CURSOR = "This link to a next page is not valid. Start from the first page."
 

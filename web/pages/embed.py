@@ -29,7 +29,7 @@ from domain.professions.service import list_professions
 from domain.program_settings.embed_origins import frame_ancestor_origins
 from domain.program_settings.service import get_program_settings
 from web.pages.directory import directory_context, read_directory_query
-from web.rendering import STATIC_DIR, render
+from web.rendering import STATIC_DIR, VARY_ON_HTMX, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +37,6 @@ EMBED_PATH = "/embed/directory"
 LOADER_PATH = "/embed/directory.js"
 # Kept with the static files (so it is packaged with them); served here at a stable address.
 LOADER_SOURCE = STATIC_DIR / "peer-support-embed-loader-0.1.0.js"
-VARY_ON_HTMX = "HX-Request"
 
 
 def embed_policy(session: Session) -> str:

@@ -101,8 +101,10 @@ def render(
     """A page, or for an htmx request only `block` of it. `private` pages (anything personal
     or secret) are never stored by caches."""
     fragment = block if block and wants_fragment(request) else None
+    # `fragment_only`: the block may add what only a swap needs (an out-of-band update).
+    context = {**(context or {}), "fragment_only": fragment is not None}
     response = templates.TemplateResponse(
-        request, template, context or {}, status_code=status_code, block_name=fragment
+        request, template, context, status_code=status_code, block_name=fragment
     )
     assert isinstance(response, HTMLResponse)
     response.headers["Vary"] = VARY_ON_HTMX

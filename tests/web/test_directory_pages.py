@@ -110,6 +110,45 @@ def test_htmx_gets_the_results_block_only(client: TestClient, db: Session) -> No
     assert answer.headers["etag"] != full.headers["etag"]
 
 
+def test_screen_readers_hear_a_short_status_line_not_the_whole_list(
+    client: TestClient, db: Session
+) -> None:
+    """The live region holds one line ("3 entries." or what to try), outside the results htmx
+    swaps; each swap carries its new words out of band into that same element."""
+    for n in range(3):
+        make_resource(db, title=f"Chaplain {n}", category=ResourceCategory.spiritual_care)
+
+    page = get(client, "/directory?category=spiritual_care").text
+    swap = client.get(DIRECTORY, params={"category": "spiritual_care"}, headers=HTMX).text
+    empty = client.get(DIRECTORY, params={"q": "zzzqqq"}, headers=HTMX).text
+    restored = client.get(
+        "/directory?category=spiritual_care",
+        headers={**HTMX, "HX-History-Restore-Request": "true"},
+    ).text
+
+    assert "aria-live" not in page
+    assert page.count('role="status"') == 1
+    assert '<p id="results-status" class="visually-hidden" role="status">3 entries.</p>' in page
+    assert page.index('id="results-status"') < page.index('<div id="results">')
+    assert "hx-swap-oob" not in page
+    assert '<p id="results-status" hx-swap-oob="innerHTML">3 entries.</p>' in swap
+    assert 'role="status"' not in swap
+    status = re.search(r'<p id="results-status" hx-swap-oob="innerHTML">(.*?)</p>', empty)
+    assert status
+    assert html.unescape(status.group(1)).startswith("Nothing found")
+    assert "hx-swap-oob" not in restored
+    assert restored.count('id="results-status"') == 1
+
+
+def test_a_full_page_of_entries_says_more_follow(client: TestClient, db: Session) -> None:
+    for n in range(PAGE_SIZE + 1):
+        make_resource(db, title=f"Childcare {n}", category=ResourceCategory.childcare)
+
+    page = get(client, "/directory?category=childcare").text
+
+    assert f'role="status">{PAGE_SIZE} entries, more on the next page.</p>' in page
+
+
 def test_the_form_works_without_javascript_and_searches_as_you_type(client: TestClient) -> None:
     page = get(client, DIRECTORY).text
 

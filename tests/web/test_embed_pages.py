@@ -242,6 +242,18 @@ def test_htmx_gets_the_results_block_only_without_pushing_the_address(
     assert "hx-push-url" not in get(client).text  # the frame's moves stay out of the page's history
 
 
+def test_screen_readers_hear_a_status_line_not_the_list(client: TestClient, db: Session) -> None:
+    make_resource(db, title="Chaplain on call", category=ResourceCategory.spiritual_care)
+
+    page = get(client, f"{EMBED}?category=spiritual_care").text
+    swap = client.get(EMBED, params={"category": "spiritual_care"}, headers=HTMX).text
+
+    assert "aria-live" not in page
+    assert 'id="embed-results-status" class="visually-hidden" role="status">1 entry.</p>' in page
+    assert page.index('id="embed-results-status"') < page.index('<div id="embed-results">')
+    assert '<p id="embed-results-status" hx-swap-oob="innerHTML">1 entry.</p>' in swap
+
+
 def test_the_more_link_keeps_filters_and_theme_and_walks_every_entry_once(
     client: TestClient, db: Session
 ) -> None:

@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,6 +32,7 @@ from tests.web.conftest import (
     latest_web_session,
     vary_of,
 )
+from web import errors as web_errors
 from web.pages.directory import PAGE_SIZE
 
 EMBED = "/embed/directory"
@@ -166,6 +168,34 @@ def test_it_sets_no_cookie_and_leaves_the_session_alone_even_when_one_is_sent(
     assert db.get(WebSession, web_session.id).last_seen_at == seen  # type: ignore[union-attr]
     assert same.content == anonymous.content
     assert "set-cookie" not in get(browser.client, f"{EMBED}?q=x", **HTMX).headers
+
+
+def test_its_error_pages_never_read_the_session_either(
+    db: Session, sign_in: Callable[..., Browser], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 405 (a POST) or a 404 under /embed/ is an error page: it shows no visitor, and never
+    even looks the session up, cookie or not."""
+    browser = sign_in(make_user(db, roles=(Role.coordinator,)))
+    looked_up: list[str] = []
+
+    def noting_lookups(request: Any, session: Any) -> None:
+        looked_up.append(request.url.path)
+
+    monkeypatch.setattr(web_errors, "optional_visitor", noting_lookups)
+
+    refused = browser.client.post(EMBED, headers=HTML)
+    missing = get(browser.client, "/embed/nothing")
+    fragment = browser.client.post(EMBED, headers={**HTML, **HTMX})
+
+    assert refused.status_code == fragment.status_code == 405
+    assert missing.status_code == 404
+    for answer in (refused, missing, fragment):
+        assert "Sign out" not in answer.text
+        assert "set-cookie" not in answer.headers
+    assert looked_up == []
+    # Elsewhere an error page looks the visitor up (to show the workspace's header).
+    get(browser.client, "/no-such-page")
+    assert looked_up == ["/no-such-page"]
 
 
 def test_it_has_no_form_that_changes_anything(client: TestClient) -> None:

@@ -15,6 +15,7 @@ from domain.db import DATABASE_UNAVAILABLE, RETRY_AFTER_UNAVAILABLE_SECONDS, rea
 from domain.errors import DomainError
 from domain.resources.crisis import crisis_contacts_without_database
 from domain.resources.service import crisis_resources
+from web.pages.embed import EMBED_PREFIX
 from web.rendering import is_htmx, render
 from web.session import SignInRequired, optional_visitor, sign_in_location
 
@@ -33,15 +34,19 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or is_htmx(request)
 
 
+def _reads_the_session(request: Request) -> bool:
+    """Whether an error page may look up the visitor: never under the embed, which lives in
+    another site's frame and is the same for everyone (web/pages/embed.py)."""
+    return not request.url.path.startswith(EMBED_PREFIX)
+
+
 def _page_context(request: Request) -> dict[str, object]:
     """The header's crisis contacts and the visitor, read in a unit of work of their own (the
     request's own may have been rolled back); without a database, a page still renders."""
     try:
         with unit_of_work(read_only(request.app.state.engine)) as session:
-            return {
-                "visitor": optional_visitor(request, session),
-                "crisis_resources": crisis_resources(session),
-            }
+            visitor = optional_visitor(request, session) if _reads_the_session(request) else None
+            return {"visitor": visitor, "crisis_resources": crisis_resources(session)}
     except SQLAlchemyError:
         return _context_without_database()
 

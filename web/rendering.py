@@ -2,7 +2,7 @@
 
 One template per page with named blocks: an htmx request asks for a block and gets only
 that fragment; a plain request gets the whole page (jinja2-fragments). Responses say
-`Vary: HX-Request` so caches keep the two apart."""
+`Vary: HX-Request, HX-History-Restore-Request` (`VARY_ON_HTMX`) so caches keep the two apart."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from starlette.responses import HTMLResponse
 
 from domain.codes import label
 from domain.program_settings.models import DEFAULT_TIME_ZONE
+from domain.resources.models import MAX_SEARCH_TEXT_LENGTH, is_web_address
+from domain.resources.search import is_pinned
 from web.workspace import workspace_links
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -37,8 +39,14 @@ templates.env.globals.update(
     app_script=APP_SCRIPT,
     embed_frame_script=EMBED_FRAME_SCRIPT,
     workspace_links=workspace_links,
+    # The directory's rules, asked by the entry card (`_resource_card.html`) rather than
+    # written again in the template: which entries are pinned, which addresses become links.
+    is_pinned=is_pinned,
+    is_web_address=is_web_address,
+    max_search_text_length=MAX_SEARCH_TEXT_LENGTH,
 )
 templates.env.filters["label"] = label
+templates.env.tests["web_address"] = is_web_address
 
 
 LOCAL_TIME_PATTERN = "%a %b %-d, %Y, %-I:%M %p"
@@ -75,6 +83,11 @@ def wants_fragment(request: Request) -> bool:
     return is_htmx(request) and request.headers.get("HX-History-Restore-Request") != "true"
 
 
+# Every request header `wants_fragment` reads: a shared cache keyed on fewer would hand a
+# fragment to a history restore (or a whole page to a swap) once someone sent both headers.
+VARY_ON_HTMX = "HX-Request, HX-History-Restore-Request"
+
+
 def render(
     request: Request,
     template: str,
@@ -88,11 +101,13 @@ def render(
     """A page, or for an htmx request only `block` of it. `private` pages (anything personal
     or secret) are never stored by caches."""
     fragment = block if block and wants_fragment(request) else None
+    # `fragment_only`: the block may add what only a swap needs (an out-of-band update).
+    context = {**(context or {}), "fragment_only": fragment is not None}
     response = templates.TemplateResponse(
-        request, template, context or {}, status_code=status_code, block_name=fragment
+        request, template, context, status_code=status_code, block_name=fragment
     )
     assert isinstance(response, HTMLResponse)
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = VARY_ON_HTMX
     if private:
         response.headers["Cache-Control"] = "no-store"
     response.headers.update(headers or {})

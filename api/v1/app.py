@@ -67,5 +67,6 @@ def create_v1_app(*, engine: Engine, issuer: TokenIssuer) -> FastAPI:
     api.include_router(docs_router)
     api.mount("/docs-assets", swagger_assets, name="docs-assets")
     install_problem_handlers(api)
+    api.add_middleware(public_feeds.PublicFeedHeaders)
     install_openapi(api)
     return api

@@ -50,7 +50,7 @@ from domain.codes import Cost, label
 from domain.professions.models import Profession
 from domain.program_settings.models import SETTINGS_ROW_ID
 from domain.program_settings.service import get_program_settings
-from domain.resources.models import Resource
+from domain.resources.models import Resource, is_web_address
 
 # Fixed for good: every HSDS id of this export derives from it (see the module docstring).
 HSDS_NAMESPACE = UUID("3a648097-710c-499f-8025-4ccd3f0cc57f")
@@ -58,7 +58,6 @@ HSDS_DEFAULT_PER_PAGE = 100
 HSDS_MAX_PER_PAGE = 500
 HSDS_MAX_PAGE = 1_000_000
 EVERY_DAY = "MO,TU,WE,TH,FR,SA,SU"
-SAFE_URL_SCHEMES = ("https://", "http://")
 CATEGORY_TAXONOMY_NAME = "Resource directory categories"
 
 
@@ -294,10 +293,9 @@ def eligibility(audience_codes: list[str], profession_names: dict[str, str]) -> 
 
 
 def safe_url(url: str | None) -> str | None:
-    """Only web addresses go out; input validation already refuses anything else."""
-    if url and url.lower().startswith(SAFE_URL_SCHEMES):
-        return url
-    return None
+    """Only web addresses go out; input validation already refuses anything else (an older row
+    may still hold it)."""
+    return url.strip() if url is not None and is_web_address(url) else None
 
 
 def service(

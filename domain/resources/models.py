@@ -25,7 +25,12 @@ REVIEW_INTERVAL_MONTHS = 12
 MAX_KEYWORDS = 30
 MAX_PHONE_LENGTH = 40
 MAX_URL_LENGTH = 500
-WEB_SCHEMES = ("http", "https")
+# A directory search (`q`), on the API and on the pages alike: words past this add nothing a
+# person would miss (the search also stops at a number of words).
+MAX_SEARCH_TEXT_LENGTH = 100
+# What a link may start with (case aside): `https:example.org` without the slashes is refused
+# rather than guessed at.
+WEB_ADDRESS_PREFIXES = ("https://", "http://")
 # A number a phone can dial: at least 3 digits ("988"), with only the separators people write
 # ("1-888-409-0141", "(555) 555-0142", "+1 555.555.0100"). No letters: "call me" is no number.
 PHONE_PATTERN = r"^[ +().\-]*([0-9][ +().\-]*){3,}$"
@@ -44,13 +49,20 @@ def _dialable(value: str) -> str:
     return value
 
 
+def is_web_address(value: object) -> bool:
+    """An http or https address, the only kind that becomes a link: a `javascript:` or `data:`
+    address in a link runs in the page of whoever clicks it, and `ftp:` or `file:` open nothing
+    useful. Takes anything whose text is an address (a stored `str`, a validated `HttpUrl`), so
+    the schema, the HSDS export and the card template ask the same question."""
+    if value is None:
+        return False
+    return str(value).strip().lower().startswith(WEB_ADDRESS_PREFIXES)
+
+
 def _web_scheme(value: object) -> object:
-    """Only http and https: a `javascript:` or `data:` address in a link runs in the page of
-    whoever clicks it, and `ftp:` or `file:` open nothing useful."""
     if isinstance(value, str):
         value = value.strip()
-        scheme, colon, _ = value.partition(":")
-        if not colon or scheme.lower() not in WEB_SCHEMES:
+        if not is_web_address(value):
             raise ValueError(WEB_ADDRESS_MESSAGE)
     return value
 

@@ -170,6 +170,8 @@ def test_a_pasted_script_tag_shows_the_directory_sized_to_its_content(
     directory.get_by_label("Search").fill(f"{TOPIC} Charlie")
     expect(directory.get_by_role("heading", level=2)).to_have_count(1)
     expect(directory.get_by_role("heading", name=f"{TOPIC} Charlie legal clinic")).to_be_visible()
+    # The live region says the count (swapped in out of band), never the list.
+    expect(directory.get_by_role("status")).to_have_text("1 entry.")
     wait_for_fit(page, frame)
     assert frame_height(page) < four_entries
 

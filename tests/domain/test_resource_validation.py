@@ -18,6 +18,7 @@ from domain.resources.models import (
     Resource,
     ResourceCreate,
     ResourceUpdate,
+    is_web_address,
 )
 
 REAL_NUMBERS = ["988", "741741", "1-888-409-0141", "(555) 555-0142", "+1 555.555.0100", "911"]
@@ -33,6 +34,7 @@ NOT_WEB_ADDRESSES = [
     "example.org",
     "//example.org",
     "mailto:eap@example.org",
+    "https:example.org",
 ]
 
 
@@ -94,6 +96,24 @@ def test_http_and_https_addresses_pass(address: str) -> None:
 def test_other_schemes_are_refused(address: str) -> None:
     assert messages(ResourceCreate, **entry(url=address)) == [f"Value error, {WEB_ADDRESS_MESSAGE}"]
     assert messages(ResourceUpdate, url=address) == [f"Value error, {WEB_ADDRESS_MESSAGE}"]
+
+
+@pytest.mark.parametrize("address", WEB_ADDRESSES)
+def test_the_web_address_rule_reads_stored_text_and_validated_addresses_alike(
+    address: str,
+) -> None:
+    """One rule for the schema, the HSDS export and the card: the card gets a `str` from the
+    database and a pydantic `HttpUrl` in the curation preview."""
+    validated = ResourceCreate.model_validate(entry(url=address)).url
+    assert not isinstance(validated, str)
+    assert is_web_address(validated)
+    assert is_web_address(address)
+    assert is_web_address(" HTTPS://EXAMPLE.ORG ")
+
+
+@pytest.mark.parametrize("address", [*NOT_WEB_ADDRESSES, None, ""])
+def test_the_web_address_rule_refuses_every_other_scheme(address: str | None) -> None:
+    assert not is_web_address(address)
 
 
 def test_a_web_address_fits_its_column() -> None:

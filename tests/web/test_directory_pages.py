@@ -84,7 +84,8 @@ def test_it_is_cacheable_and_if_none_match_answers_304(client: TestClient) -> No
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == first.headers["etag"]
-    assert "hx-request" in vary_of(again)
+    for answer in (first, again, get(client, "/directory?category=bogus")):
+        assert {"hx-request", "hx-history-restore-request"} <= set(vary_of(answer))
 
 
 def test_an_edit_changes_the_etag(client: TestClient, db: Session) -> None:
@@ -107,6 +108,45 @@ def test_htmx_gets_the_results_block_only(client: TestClient, db: Session) -> No
     assert "Chaplain on call" in answer.text
     full = get(client, "/directory?category=spiritual_care")
     assert answer.headers["etag"] != full.headers["etag"]
+
+
+def test_screen_readers_hear_a_short_status_line_not_the_whole_list(
+    client: TestClient, db: Session
+) -> None:
+    """The live region holds one line ("3 entries." or what to try), outside the results htmx
+    swaps; each swap carries its new words out of band into that same element."""
+    for n in range(3):
+        make_resource(db, title=f"Chaplain {n}", category=ResourceCategory.spiritual_care)
+
+    page = get(client, "/directory?category=spiritual_care").text
+    swap = client.get(DIRECTORY, params={"category": "spiritual_care"}, headers=HTMX).text
+    empty = client.get(DIRECTORY, params={"q": "zzzqqq"}, headers=HTMX).text
+    restored = client.get(
+        "/directory?category=spiritual_care",
+        headers={**HTMX, "HX-History-Restore-Request": "true"},
+    ).text
+
+    assert "aria-live" not in page
+    assert page.count('role="status"') == 1
+    assert '<p id="results-status" class="visually-hidden" role="status">3 entries.</p>' in page
+    assert page.index('id="results-status"') < page.index('<div id="results">')
+    assert "hx-swap-oob" not in page
+    assert '<p id="results-status" hx-swap-oob="innerHTML">3 entries.</p>' in swap
+    assert 'role="status"' not in swap
+    status = re.search(r'<p id="results-status" hx-swap-oob="innerHTML">(.*?)</p>', empty)
+    assert status
+    assert html.unescape(status.group(1)).startswith("Nothing found")
+    assert "hx-swap-oob" not in restored
+    assert restored.count('id="results-status"') == 1
+
+
+def test_a_full_page_of_entries_says_more_follow(client: TestClient, db: Session) -> None:
+    for n in range(PAGE_SIZE + 1):
+        make_resource(db, title=f"Childcare {n}", category=ResourceCategory.childcare)
+
+    page = get(client, "/directory?category=childcare").text
+
+    assert f'role="status">{PAGE_SIZE} entries, more on the next page.</p>' in page
 
 
 def test_the_form_works_without_javascript_and_searches_as_you_type(client: TestClient) -> None:
@@ -214,7 +254,8 @@ def test_an_htmx_more_link_swaps_the_results(client: TestClient, db: Session) ->
         ("/directory?category=bogus", "category", "Choose a category from the list."),
         ("/directory?audience=astronaut", "audience", "Choose a profession from the list."),
         (f"/directory?q={'x' * 101}", "q", "at most 100 characters"),
-        ("/directory?q=%00", "q", "plain text"),
+        ("/directory?q=%00", "q", "Remove control characters from this text."),
+        ("/directory?q=a%E2%80%AEb", "q", "Remove invisible text-direction characters"),
         ("/directory?after=%E2%9C%93", "after", "not valid"),
         (f"/directory?after={'9' * 201}", "after", "not valid"),
     ],
@@ -229,6 +270,63 @@ def test_a_bad_address_is_a_422_page_naming_the_problem(
     assert answer.headers["cache-control"] == "no-store"
     if field in ("q", "category", "audience"):
         assert f'id="directory-{field}-error"' in answer.text
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "sleep\u00a0clinic",
+        "sleep\tclinic",
+        "sleep\r\nclinic",
+        " sleep  clinic ",
+        "sleep\u3000clinic",
+    ],
+)
+def test_any_whitespace_is_a_plain_space_as_on_the_api(
+    client: TestClient, db: Session, typed: str
+) -> None:
+    """A non-breaking space (pasted from a page), a tab, a line break: the API searches for
+    them (200), so the page does too, and shows the words with one plain space between."""
+    make_resource(db, title="Sleep clinic for staff", category=ResourceCategory.wellness)
+
+    answer = client.get(DIRECTORY, params={"q": typed}, headers=HTML)
+    api = client.get("/api/v1/directory", params={"q": typed})
+
+    assert answer.status_code == api.status_code == 200
+    assert "Sleep clinic for staff" in titles(answer.text)
+    assert 'name="q" type="search" value="sleep clinic"' in answer.text
+    assert more_link(answer.text) is None
+
+
+def test_a_soft_hyphen_is_searched_for_as_on_the_api(client: TestClient) -> None:
+    answer = client.get(DIRECTORY, params={"q": "coun\u00adseling"}, headers=HTML)
+    api = client.get("/api/v1/directory", params={"q": "coun\u00adseling"})
+
+    assert answer.status_code == api.status_code == 200
+
+
+@pytest.mark.parametrize("length", [100, 101])
+def test_the_search_text_has_the_apis_limit_of_100_characters(
+    client: TestClient, length: int
+) -> None:
+    answer = client.get(DIRECTORY, params={"q": "x" * length}, headers=HTML)
+    api = client.get("/api/v1/directory", params={"q": "x" * length})
+
+    assert answer.status_code == api.status_code == (200 if length == 100 else 422)
+
+
+def test_a_wrong_search_text_stays_in_the_box_beside_its_message(client: TestClient) -> None:
+    typed = "sleep" + "z" * 100
+
+    answer = client.get(DIRECTORY, params={"q": typed}, headers=HTML)
+
+    assert answer.status_code == 422
+    assert f'name="q" type="search" value="{typed}"' in answer.text
+    assert 'aria-invalid="true" aria-describedby="directory-q-error"' in answer.text
+    assert "Search for at most 100 characters." in answer.text
+    # The entries shown are searched without it, and no link carries it on.
+    assert "988 Suicide &amp; Crisis Lifeline" in answer.text
+    assert f"q={typed}" not in answer.text
 
 
 def test_text_that_looks_like_code_shows_as_text(client: TestClient, db: Session) -> None:

@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +23,16 @@ from domain.program_settings.models import ProgramSettingsUpdate
 from domain.program_settings.service import get_program_settings, update_program_settings
 from domain.web_sessions.models import WebSession
 from tests.factories import ADMIN, counting_statements, make_resource, make_user
-from tests.web.conftest import HTML, HTMX, Browser, csp_directives, is_fragment, latest_web_session
+from tests.web.conftest import (
+    HTML,
+    HTMX,
+    Browser,
+    csp_directives,
+    is_fragment,
+    latest_web_session,
+    vary_of,
+)
+from web import errors as web_errors
 from web.pages.directory import PAGE_SIZE
 
 EMBED = "/embed/directory"
@@ -117,6 +127,25 @@ def test_shared_caches_may_keep_it_for_five_minutes(client: TestClient) -> None:
     assert "hx-request" in answer.headers["vary"].lower()
 
 
+def test_it_varies_on_every_header_that_picks_the_page_or_the_fragment(
+    client: TestClient,
+) -> None:
+    """htmx restoring history sends HX-Request too, with HX-History-Restore-Request, and gets
+    the whole page: a cache keyed on HX-Request alone would hand it the fragment (or hand the
+    whole page to a swap, after one crafted request)."""
+    restore = {**HTMX, "HX-History-Restore-Request": "true"}
+    whole = get(client)
+    fragment = client.get(EMBED, headers=HTMX)
+    restored = client.get(EMBED, headers=restore)
+    not_modified = get(client, **{"If-None-Match": whole.headers["etag"]})
+    wrong = get(client, f"{EMBED}?theme=purple")
+
+    assert not is_fragment(restored)
+    assert is_fragment(fragment)
+    for answer in (whole, fragment, restored, not_modified, wrong):
+        assert {"hx-request", "hx-history-restore-request"} <= set(vary_of(answer)), answer
+
+
 # No session, no cookie, nothing that changes anything.
 
 
@@ -139,6 +168,34 @@ def test_it_sets_no_cookie_and_leaves_the_session_alone_even_when_one_is_sent(
     assert db.get(WebSession, web_session.id).last_seen_at == seen  # type: ignore[union-attr]
     assert same.content == anonymous.content
     assert "set-cookie" not in get(browser.client, f"{EMBED}?q=x", **HTMX).headers
+
+
+def test_its_error_pages_never_read_the_session_either(
+    db: Session, sign_in: Callable[..., Browser], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 405 (a POST) or a 404 under /embed/ is an error page: it shows no visitor, and never
+    even looks the session up, cookie or not."""
+    browser = sign_in(make_user(db, roles=(Role.coordinator,)))
+    looked_up: list[str] = []
+
+    def noting_lookups(request: Any, session: Any) -> None:
+        looked_up.append(request.url.path)
+
+    monkeypatch.setattr(web_errors, "optional_visitor", noting_lookups)
+
+    refused = browser.client.post(EMBED, headers=HTML)
+    missing = get(browser.client, "/embed/nothing")
+    fragment = browser.client.post(EMBED, headers={**HTML, **HTMX})
+
+    assert refused.status_code == fragment.status_code == 405
+    assert missing.status_code == 404
+    for answer in (refused, missing, fragment):
+        assert "Sign out" not in answer.text
+        assert "set-cookie" not in answer.headers
+    assert looked_up == []
+    # Elsewhere an error page looks the visitor up (to show the workspace's header).
+    get(browser.client, "/no-such-page")
+    assert looked_up == ["/no-such-page"]
 
 
 def test_it_has_no_form_that_changes_anything(client: TestClient) -> None:
@@ -208,6 +265,18 @@ def test_htmx_gets_the_results_block_only_without_pushing_the_address(
     assert "hx-push-url" not in get(client).text  # the frame's moves stay out of the page's history
 
 
+def test_screen_readers_hear_a_status_line_not_the_list(client: TestClient, db: Session) -> None:
+    make_resource(db, title="Chaplain on call", category=ResourceCategory.spiritual_care)
+
+    page = get(client, f"{EMBED}?category=spiritual_care").text
+    swap = client.get(EMBED, params={"category": "spiritual_care"}, headers=HTMX).text
+
+    assert "aria-live" not in page
+    assert 'id="embed-results-status" class="visually-hidden" role="status">1 entry.</p>' in page
+    assert page.index('id="embed-results-status"') < page.index('<div id="embed-results">')
+    assert '<p id="embed-results-status" hx-swap-oob="innerHTML">1 entry.</p>' in swap
+
+
 def test_the_more_link_keeps_filters_and_theme_and_walks_every_entry_once(
     client: TestClient, db: Session
 ) -> None:
@@ -233,7 +302,7 @@ def test_the_more_link_keeps_filters_and_theme_and_walks_every_entry_once(
         ("category=nope", "Choose a category from the list."),
         ("audience=%22%3E%3Cscript%3E", "Choose a profession from the list."),
         (f"q={'y' * 101}", "at most 100 characters"),
-        ("q=a%0Db", "plain text"),
+        ("q=a%00b", "Remove control characters from this text."),
         ("after=%FF%FE", "not valid"),
     ],
 )
@@ -250,6 +319,21 @@ def test_a_bad_address_is_a_clear_422_page_never_a_500(
     assert answer.headers["cache-control"] == "no-store"
     # Still shown inside the frame (the policy of the embed), with the page's theme kept.
     assert csp_directives(answer)["frame-ancestors"] == ORIGINS
+
+
+def test_whitespace_is_a_plain_space_and_a_wrong_search_stays_in_the_box(
+    client: TestClient, db: Session
+) -> None:
+    make_resource(db, title="Sleep clinic for staff", category=ResourceCategory.wellness)
+
+    spaced = client.get(EMBED, params={"q": "sleep\u00a0clinic\u00ad"}, headers=HTML)
+    wrong = client.get(EMBED, params={"q": "y" * 101}, headers=HTML)
+
+    assert spaced.status_code == 200
+    assert 'value="sleep clinic\u00ad"' in spaced.text
+    assert "Sleep clinic for staff" in titles(spaced.text)
+    assert wrong.status_code == 422
+    assert f'value="{"y" * 101}"' in wrong.text
 
 
 # The loader script.

@@ -151,6 +151,30 @@ def test_a_bad_choice_is_shown_beside_its_field(
     assert f'<p class="error" id="snippet-{param}-error">' in answer.text
 
 
+def test_a_search_word_with_a_non_breaking_space_or_a_tab_is_fine(
+    as_role: Callable[..., Browser],
+) -> None:
+    answer = as_role(Role.resource_editor).client.get(
+        SNIPPET_PAGE, params={"q": "sleep\u00a0\tclinic"}, headers=HTML
+    )
+
+    assert answer.status_code == 200
+    assert 'data-q="sleep clinic"' in snippet_of(answer.text)
+
+
+def test_a_wrong_search_word_stays_in_the_box_and_out_of_the_snippet(
+    as_role: Callable[..., Browser],
+) -> None:
+    answer = as_role(Role.resource_editor).client.get(
+        SNIPPET_PAGE, params={"q": "sleep\u202e"}, headers=HTML
+    )
+
+    assert answer.status_code == 422
+    assert 'id="snippet-q-error"' in answer.text
+    assert 'value="sleep\u202e"' in answer.text
+    assert "data-q" not in snippet_of(answer.text)
+
+
 def test_the_copy_button_needs_the_script_and_falls_back_to_selecting(
     client: TestClient, as_role: Callable[..., Browser]
 ) -> None:

@@ -23,26 +23,27 @@ from domain.codes import ResourceCategory
 from domain.errors import InvalidInput
 from domain.professions.models import Profession
 from domain.professions.service import list_professions
+from domain.resources.models import MAX_SEARCH_TEXT_LENGTH
 from domain.resources.search import FoundResources, find_resources, nothing_found_message
 from domain.resources.service import ResourceFilters
+from domain.schemas import control_characters_problem
 from web.pages.common import page
+from web.rendering import VARY_ON_HTMX
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-MAX_QUERY_LENGTH = 100
 MAX_CURSOR_LENGTH = 200
 # An HTML page: revalidated after a minute (cheap with the ETag), so an edit shows quickly.
 DIRECTORY_CACHE_CONTROL = "public, max-age=60"
-# htmx asks for the results block (HX-Request) except when it restores history (the whole page).
-VARY_ON_HTMX = "HX-Request, HX-History-Restore-Request"
 THEMES = ("light", "dark")
 BAD_CURSOR = "This link to a next page is not valid. Start from the first page."
 
 
 @dataclass(frozen=True)
 class DirectoryQuery:
-    """What a directory address asks for, as typed (to show it again) and as filters."""
+    """What a directory address asks for: `q` as typed (shown again in the search box, even
+    when it is wrong) and the filters made of what was right."""
 
     q: str = ""
     category: str = ""
@@ -52,22 +53,42 @@ class DirectoryQuery:
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
+    def search_text(self) -> str:
+        """The text searched for: the typed text, or nothing when it is wrong."""
+        return "" if "q" in self.errors else self.q
+
+    @property
     def filters(self) -> ResourceFilters:
         return ResourceFilters(
             category=ResourceCategory(self.category) if self.category else None,
             audience=self.audience or None,
-            text=self.q or None,
+            text=self.search_text or None,
         )
 
     def address(self, path: str, **changes: str | None) -> str:
         """`path` with this query's filters (and `changes`), the empty ones left out."""
-        params = {"q": self.q, "category": self.category, "audience": self.audience, **changes}
+        params = {
+            "q": self.search_text,
+            "category": self.category,
+            "audience": self.audience,
+            **changes,
+        }
         kept = {name: value for name, value in params.items() if value}
         return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def _is_plain_text(text: str) -> bool:
-    return all(character.isprintable() for character in text)
+def read_search_text(typed: str) -> tuple[str, str | None]:
+    """The search box's text with every run of whitespace (a tab, a line break, a non-breaking
+    space) one plain space, and what is wrong with it. The API's rules (`q` of
+    `GET /api/v1/directory`): no control characters (`domain.schemas`), at most
+    `MAX_SEARCH_TEXT_LENGTH` characters; anything else printable is searched for, a soft
+    hyphen too."""
+    text = " ".join(typed.split())
+    if problem := control_characters_problem(typed):
+        return text, problem.capitalize() + "."
+    if len(text) > MAX_SEARCH_TEXT_LENGTH:
+        return text, f"Search for at most {MAX_SEARCH_TEXT_LENGTH} characters."
+    return text, None
 
 
 def read_directory_query(
@@ -77,10 +98,9 @@ def read_directory_query(
     wrong is in `errors` by parameter (then the filters hold only what was right)."""
     params = request.query_params
     errors: dict[str, str] = {}
-    q = params.get("q", "").strip()
-    if len(q) > MAX_QUERY_LENGTH or not _is_plain_text(q):
-        errors["q"] = f"Search for at most {MAX_QUERY_LENGTH} characters of plain text."
-        q = ""
+    q, q_problem = read_search_text(params.get("q", ""))
+    if q_problem:
+        errors["q"] = q_problem
     category = params.get("category", "")
     if category and category not in set(ResourceCategory):
         errors["category"] = "Choose a category from the list."
@@ -91,7 +111,9 @@ def read_directory_query(
         audience = ""
     after = params.get("after") or None
     if after is not None and (
-        len(after) > MAX_CURSOR_LENGTH or not (after.isascii() and _is_plain_text(after))
+        len(after) > MAX_CURSOR_LENGTH
+        or not after.isascii()
+        or control_characters_problem(after) is not None
     ):
         errors["after"] = BAD_CURSOR
         after = None

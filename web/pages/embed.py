@@ -29,15 +29,17 @@ from domain.professions.service import list_professions
 from domain.program_settings.embed_origins import frame_ancestor_origins
 from domain.program_settings.service import get_program_settings
 from web.pages.directory import directory_context, read_directory_query
-from web.rendering import STATIC_DIR, render
+from web.rendering import STATIC_DIR, VARY_ON_HTMX, render
 
 router = APIRouter(include_in_schema=False)
 
-EMBED_PATH = "/embed/directory"
-LOADER_PATH = "/embed/directory.js"
+# Every address under it is the embed's: never reads the session, its error pages neither
+# (web/errors.py).
+EMBED_PREFIX = "/embed/"
+EMBED_PATH = EMBED_PREFIX + "directory"
+LOADER_PATH = EMBED_PREFIX + "directory.js"
 # Kept with the static files (so it is packaged with them); served here at a stable address.
 LOADER_SOURCE = STATIC_DIR / "peer-support-embed-loader-0.1.0.js"
-VARY_ON_HTMX = "HX-Request"
 
 
 def embed_policy(session: Session) -> str:

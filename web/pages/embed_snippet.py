@@ -38,7 +38,7 @@ def embed_snippet(origin: str, query: DirectoryQuery) -> str:
     chosen = {
         "category": query.category,
         "audience": query.audience,
-        "q": query.q,
+        "q": query.search_text,
         "theme": query.theme,
     }
     attributes = "".join(

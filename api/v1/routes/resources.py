@@ -14,7 +14,12 @@ from api.v1.idempotency import IdempotencyKey, create_once, idempotent_creation_
 from api.v1.pagination import PageOut, page_out
 from api.v1.problems import errors
 from domain.codes import ResourceCategory
-from domain.resources.models import ResourceCreate, ResourcePublic, ResourceUpdate
+from domain.resources.models import (
+    MAX_SEARCH_TEXT_LENGTH,
+    ResourceCreate,
+    ResourcePublic,
+    ResourceUpdate,
+)
 from domain.resources.search import find_resources
 from domain.resources.service import (
     ResourceFilters,
@@ -32,7 +37,7 @@ AudienceQuery = Annotated[str | None, Query(max_length=60, description="a profes
 TextQuery = Annotated[
     str | None,
     Query(
-        max_length=100,
+        max_length=MAX_SEARCH_TEXT_LENGTH,
         description="words, in any order, each the start of a word in the title, keywords,"
         " category or description; crisis lines first, then title matches",
     ),

@@ -28,6 +28,7 @@ from domain.resources.models import (
     ResourceCreate,
     ResourcePublic,
     ResourceUpdate,
+    is_web_address,
 )
 
 NULLABLE_FIELDS = frozenset(
@@ -92,7 +93,12 @@ def due_for_review_clause(today: date | None = None) -> Any:
 def to_public(resource: Resource) -> ResourcePublic:
     assert resource.id is not None
     return ResourcePublic(
-        **resource.model_dump(exclude={"created_at", "updated_at", "keywords", "search_terms"}),
+        **resource.model_dump(
+            exclude={"created_at", "updated_at", "keywords", "search_terms", "url"}
+        ),
+        # An address stored before the web-address rule (or past the service) is left out:
+        # the JSON feeds are read by other sites, which may turn any `url` into a link.
+        url=resource.url if is_web_address(resource.url) else None,
         keywords=list(resource.keywords),
         audiences=sorted(row.profession_code for row in resource.audience_rows),
         due_for_review=is_due_for_review(resource),

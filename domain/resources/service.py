@@ -20,6 +20,7 @@ from domain.encounters.models import EncounterResource
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.pagination import Page, PageRequest, page_from_rows
 from domain.professions.models import Profession
+from domain.program_settings.service import program_today
 from domain.resources.crisis import remember_crisis_contacts
 from domain.resources.models import (
     REVIEW_INTERVAL_MONTHS,
@@ -193,8 +194,29 @@ def _scalar_fields(values: dict[str, Any]) -> dict[str, Any]:
     return scalars
 
 
+CRISIS_ENTRY_NEEDS_A_NUMBER = (
+    "A crisis line, peer support line or EAP is published with a phone or text number: the "
+    "crisis button offers it to call or text. Add one, or keep the entry unpublished."
+)
+
+
+def require_number_in_crisis_panel(
+    *, published: bool, category: ResourceCategory, phone: str | None, text_number: str | None
+) -> None:
+    """A published entry of a crisis-panel category (`CRISIS_CATEGORIES`) has a phone or text
+    number: the crisis button lists it for a person in distress to call, and an entry with
+    nothing to call would cost them a tap they cannot spare. Checked on the state an add or a
+    change would leave, before anything is written."""
+    if published and category in CRISIS_CATEGORIES and not (phone or text_number):
+        raise InvalidInput(CRISIS_ENTRY_NEEDS_A_NUMBER, field="phone")
+
+
 def create_resource(*, session: Session, actor: Actor, data: ResourceCreate) -> Resource:
     require_role(actor, *RESOURCE_MANAGERS, to="add resources", scope=ApiScope.resources_write)
+    require_number_in_crisis_panel(
+        published=data.published, category=data.category, phone=data.phone,
+        text_number=data.text_number,
+    )  # fmt: skip
     _require_professions(session, data.audiences)
     resource = Resource(**_scalar_fields(data.model_dump()))
     resource.audience_rows = [
@@ -224,6 +246,12 @@ def update_resource(
     require_role(actor, *RESOURCE_MANAGERS, to="change resources", scope=ApiScope.resources_write)
     resource = _locked_resource(session=session, actor=actor, resource_id=resource_id)
     changes = changes_of(data, nullable=NULLABLE_FIELDS)
+    require_number_in_crisis_panel(
+        **{
+            name: changes.get(name, getattr(resource, name))
+            for name in ("published", "category", "phone", "text_number")
+        }
+    )
     changed: list[str] = []
     audiences = sorted(set(changes.get("audiences") or []))
     if "audiences" in changes and audiences != _audiences_of(resource):
@@ -250,7 +278,8 @@ def update_resource(
 def mark_reviewed(*, session: Session, actor: Actor, resource_id: int) -> Resource:
     require_role(actor, *RESOURCE_MANAGERS, to="review resources", scope=ApiScope.resources_write)
     resource = _locked_resource(session=session, actor=actor, resource_id=resource_id)
-    resource.last_reviewed_on = utcnow().date()
+    # The editor's "today": the program's date, as the new-entry form's default review date.
+    resource.last_reviewed_on = program_today(session)
     resource.updated_at = utcnow()
     session.add(resource)
     session.flush()

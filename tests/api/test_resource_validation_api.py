@@ -62,3 +62,20 @@ def test_real_numbers_and_web_addresses_are_taken(
     assert created.status_code == 201, created.text
     assert created.json()["keywords"] == ["EAP", "sleep"]
     assert created.json()["phone"] == "1-888-409-0141"
+
+
+def test_a_published_crisis_line_without_a_number_is_a_422_naming_phone(
+    client: TestClient, headers_for_roles: Callable[..., dict[str, str]]
+) -> None:
+    headers = headers_for_roles(Role.resource_editor)
+    body = {"title": "Night line", "category": "crisis_line", "published": True}
+    refused = client.post("/api/v1/resources", json=body, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == PROBLEM
+    assert [error["field"] for error in refused.json()["errors"]] == ["phone"]
+    draft = client.post("/api/v1/resources", json=body | {"published": False}, headers=headers)
+    assert draft.status_code == 201
+    publish = client.patch(
+        f"/api/v1/resources/{draft.json()['id']}", json={"published": True}, headers=headers
+    )
+    assert publish.status_code == 422

@@ -10,6 +10,7 @@ from domain.columns import utcnow
 from domain.encounters.service import log_encounter
 from domain.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from domain.pagination import PageRequest
+from domain.program_settings.service import program_today
 from domain.resources import search as search_module
 from domain.resources.models import Resource, ResourceCreate, ResourceUpdate
 from domain.resources.search import find_resources
@@ -167,7 +168,7 @@ def test_marking_an_entry_reviewed_clears_due_for_review(db: Session) -> None:
     entry = make_resource(db, last_reviewed_on=TODAY - timedelta(days=400))
     assert to_public(entry).due_for_review is True
     mark_reviewed(session=db, actor=RESOURCE_EDITOR, resource_id=resource_id(entry))
-    assert entry.last_reviewed_on == TODAY
+    assert entry.last_reviewed_on == program_today(db)
     assert to_public(entry).due_for_review is False
 
 
@@ -308,3 +309,51 @@ def test_the_crisis_panel_holds_the_pinned_lines_and_the_eap() -> None:
     assert (ResourceCategory.crisis_line, ResourceCategory.peer_support_line) == PINNED_CATEGORIES
     assert (*PINNED_CATEGORIES, ResourceCategory.eap) == CRISIS_CATEGORIES
     assert search_module.PINNED_CATEGORIES is PINNED_CATEGORIES
+
+
+@pytest.mark.parametrize("category", ["crisis_line", "peer_support_line", "eap"])
+def test_a_crisis_panel_entry_is_published_only_with_a_number_to_call_or_text(
+    db: Session, category: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        create_resource(
+            session=db, actor=RESOURCE_EDITOR,
+            data=new_entry(category=category, published=True),
+        )  # fmt: skip
+    assert refused.value.field == "phone"
+    by_phone = new_entry(category=category, published=True, phone="988")
+    by_text = new_entry(category=category, published=True, text_number="741741")
+    draft = new_entry(category=category, published=False)
+    for data in (by_phone, by_text, draft):
+        create_resource(session=db, actor=RESOURCE_EDITOR, data=data)
+
+
+def test_other_categories_publish_without_a_number(db: Session) -> None:
+    create_resource(
+        session=db, actor=RESOURCE_EDITOR, data=new_entry(category="wellness", published=True)
+    )
+
+
+def test_a_change_may_not_leave_a_published_crisis_entry_without_a_number(db: Session) -> None:
+    """Publishing a draft without a number, or clearing the only number of a published entry,
+    is refused and changes nothing; unpublishing first, then clearing, is fine."""
+    draft = create_resource(
+        session=db, actor=RESOURCE_EDITOR, data=new_entry(category="eap", published=False)
+    )
+    line = create_resource(
+        session=db, actor=RESOURCE_EDITOR,
+        data=new_entry(category="crisis_line", published=True, phone="988"),
+    )  # fmt: skip
+    for entry, change in ((draft, {"published": True}), (line, {"phone": None})):
+        with pytest.raises(InvalidInput):
+            update_resource(
+                session=db, actor=RESOURCE_EDITOR, resource_id=resource_id(entry),
+                data=ResourceUpdate.model_validate(change),
+            )  # fmt: skip
+    assert (draft.published, line.phone) == (False, "988")
+    for change in ({"published": False}, {"phone": None}):
+        update_resource(
+            session=db, actor=RESOURCE_EDITOR, resource_id=resource_id(line),
+            data=ResourceUpdate.model_validate(change),
+        )  # fmt: skip
+    assert (line.published, line.phone) == (False, None)

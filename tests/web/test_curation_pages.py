@@ -22,6 +22,7 @@ from domain.columns import utcnow
 from domain.db import make_engine, unit_of_work
 from domain.encounters.service import log_encounter
 from domain.migrations import upgrade_to_head
+from domain.program_settings.service import program_today
 from domain.resources.models import Resource
 from domain.resources.service import crisis_resources, months_before
 from domain.settings import Settings
@@ -517,7 +518,7 @@ def test_publish_unpublish_and_review_are_audited_and_announced(
         assert notice in client.get(answer.headers["location"]).text
     final = stored(db, entry.id or 0)
     assert final.published is False
-    assert final.last_reviewed_on == utcnow().date()
+    assert final.last_reviewed_on == program_today(db)
     assert audit_actions(db, object_type="resource", object_id=entry.id) == [
         "resource.change.published",
         "resource.change.published",
@@ -724,3 +725,21 @@ def test_a_create_commits_with_its_audit_event_and_a_failed_commit_keeps_nothing
         published = session.get(Resource, resource_id)
         assert published is not None
         assert published.published is True
+
+
+def test_publishing_the_eap_placeholder_without_a_number_says_why_beside_the_phone(
+    client: TestClient, db: Session, as_editor: Browser
+) -> None:
+    eap = db.exec(select(Resource).where(Resource.category == ResourceCategory.eap)).first()
+    assert eap is not None
+    assert eap.phone is None
+
+    answer = client.post(f"/curation/{eap.id}/publish", data=as_editor.form(),
+                         follow_redirects=False)  # fmt: skip
+
+    assert answer.status_code == 422
+    assert "published with a phone or text number" in answer.text
+    assert 'id="phone-error"' in answer.text
+    db.refresh(eap)
+    assert eap.published is False
+    assert "Employee Assistance Program" not in client.get("/crisis").text

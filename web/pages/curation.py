@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep
 from domain.codes import Cost, ResourceCategory
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from domain.professions.service import list_professions
 from domain.program_settings.service import program_today
 from domain.resources.curation import (
@@ -369,10 +369,18 @@ def _set_published(
     request: Request, session: Session, visitor: Visitor, resource_id: int, *, published: bool
 ) -> Response:
     require_curator(visitor.actor)
-    update_resource(
-        session=session, actor=visitor.actor, resource_id=resource_id,
-        data=ResourceUpdate(published=published),
-    )  # fmt: skip
+    try:
+        update_resource(
+            session=session, actor=visitor.actor, resource_id=resource_id,
+            data=ResourceUpdate(published=published),
+        )  # fmt: skip
+    except InvalidInput as refused:
+        # Nothing was written (the rule is checked first): the entry's page with the message.
+        resource = get_resource(session=session, actor=visitor.actor, resource_id=resource_id)
+        return editing_page(
+            request, session, visitor, resource, errors=domain_error_messages(refused),
+            status_code=422,
+        )  # fmt: skip
     done = "published" if published else "unpublished"
     return redirect_after_post(request, f"/curation/{resource_id}?done={done}")
 

@@ -95,7 +95,11 @@ def test_the_inbox_lists_who_is_at_the_cap_or_due_a_refresher_and_resources_to_r
     text = client.get("/inbox", headers=HTML).text
     assert f'<a href="/roster/{capped.id}">Cara Capped</a>' in text
     assert f'<a href="/roster/{flagged.id}">Rey Refresher</a>' in text
-    assert f'href="/curation#resource-{stale.id}">Old counseling line</a>' in text
+    assert f'href="/curation/{stale.id}">Old counseling line</a>' in text
+    # The link opens the entry where it can be marked reviewed.
+    entry = client.get(f"/curation/{stale.id}", headers=HTML)
+    assert entry.status_code == 200
+    assert f'action="/curation/{stale.id}/review"' in entry.text
 
 
 def test_a_plain_form_assigns_a_trainer_and_comes_back(

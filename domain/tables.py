@@ -16,6 +16,7 @@ from domain.encounters.models import (
 )
 from domain.idempotency.models import IdempotencyRecord
 from domain.jobs.models import Job
+from domain.kept_forms.models import KeptForm
 from domain.org_units.models import OrgUnit
 from domain.professions.models import Profession
 from domain.program_settings.models import ProgramSettings
@@ -41,6 +42,7 @@ __all__ = [
     "EncounterSupportType",
     "IdempotencyRecord",
     "Job",
+    "KeptForm",
     "OrgUnit",
     "PasswordLink",
     "Profession",

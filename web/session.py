@@ -172,13 +172,21 @@ def csrf_checked_visitor(request: Request, visitor: SignedInVisitor, form: FormV
     """The visitor of a state-changing request that carries the session's CSRF token (a form
     field for plain forms, a header set on <body> for htmx); anything else is refused."""
     sent = request.headers.get(CSRF_HEADER) or form.first(CSRF_FIELD)
-    expected = visitor.web_session.csrf_token
-    if not sent or not hmac.compare_digest(unmask_token(sent) or sent, expected):
+    if not csrf_matches(sent, visitor.web_session):
         raise PermissionDenied("This form has expired. Go back, reload the page and try again.")
     return visitor
 
 
 CheckedVisitor = Annotated[Visitor, Depends(csrf_checked_visitor)]
+
+
+def csrf_matches(sent: str, web_session: WebSession) -> bool:
+    """Whether `sent` (masked, or plain from older pages) is the session's CSRF token; compared
+    as bytes, so a token of any characters is an answer, never an error."""
+    if not sent:
+        return False
+    candidate = unmask_token(sent) or sent
+    return hmac.compare_digest(candidate.encode(), web_session.csrf_token.encode())
 
 
 # Where to go after signing in. The path ends up in a Location or HX-Redirect header, so only

@@ -1,12 +1,13 @@
 """Signing in to the pages: sessions with an idle timeout and an absolute lifetime (program
-settings), rotated at sign-in, ended at sign-out; invitation links to set a password."""
+settings), rotated at sign-in, ended at sign-out; invitation links to set a password. An ended
+session is never resumed, but its row is remembered for a while so a late form finds its person."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
 
@@ -22,6 +23,11 @@ from domain.users.service import set_password
 from domain.web_sessions.models import PasswordLink, WebSession
 
 PASSWORD_LINK_LIFETIME = timedelta(days=3)
+# An ended session's row stays this long after it ended, so a form posted late can still be
+# kept for its person (domain.kept_forms keeps it as long); sign-out and deactivation delete
+# the row at once, and then nothing is kept.
+ENDED_SESSION_REMEMBERED_FOR = timedelta(hours=12)
+ZERO = timedelta(0)
 
 
 def _hash(token: str) -> str:
@@ -69,26 +75,55 @@ def _open_session(session: Session, user: User) -> SignedIn:
     return SignedIn(token=token, web_session=web_session, user=user)
 
 
+def idle_limit_of(session: Session) -> timedelta:
+    return timedelta(minutes=get_program_settings(session).session_idle_minutes)
+
+
+def has_ended(
+    web_session: WebSession, *, now: datetime, idle_limit: timedelta, since: timedelta = ZERO
+) -> bool:
+    """Whether the session had ended (idle longer than `idle_limit`, or past its absolute
+    lifetime) `since` ago. The purge writes the same rule as a query."""
+    return (
+        now >= web_session.expires_at + since or now - web_session.last_seen_at > idle_limit + since
+    )
+
+
 def resume_session(session: Session, *, token: str) -> tuple[WebSession, User] | None:
-    """The live session behind a cookie, touched now; None when unknown, idle too long, past
-    its lifetime, or its user deactivated (such a session is deleted)."""
+    """The live session behind a cookie, touched now; None when unknown, ended (idle too long
+    or past its lifetime) or its user deactivated. A deactivated user's session is deleted at
+    once; an ended one stays `ENDED_SESSION_REMEMBERED_FOR`, for `ended_session_of`."""
     found = session.exec(select(WebSession).where(WebSession.token_hash == _hash(token))).first()
     if found is None:
         return None
-    now = utcnow()
-    idle_limit = timedelta(minutes=get_program_settings(session).session_idle_minutes)
     user = session.get(User, found.user_id)
-    if (
-        now >= found.expires_at
-        or now - found.last_seen_at > idle_limit
-        or not user
-        or not user.active
-    ):
+    if not user or not user.active:
         session.delete(found)
         session.flush()
         return None
+    now = utcnow()
+    if has_ended(found, now=now, idle_limit=idle_limit_of(session)):
+        return None
     found.last_seen_at = now
     session.add(found)
+    return found, user
+
+
+def ended_session_of(session: Session, *, token: str) -> tuple[WebSession, User] | None:
+    """The session behind a cookie when it has ended less than `ENDED_SESSION_REMEMBERED_FOR`
+    ago and its user is still active: who a late form belongs to. It cannot be resumed; None
+    for a live, unknown, deleted or long-ended session."""
+    found = session.exec(select(WebSession).where(WebSession.token_hash == _hash(token))).first()
+    if found is None:
+        return None
+    now, idle_limit = utcnow(), idle_limit_of(session)
+    if not has_ended(found, now=now, idle_limit=idle_limit) or has_ended(
+        found, now=now, idle_limit=idle_limit, since=ENDED_SESSION_REMEMBERED_FOR
+    ):
+        return None
+    user = session.get(User, found.user_id)
+    if user is None or not user.active:
+        return None
     return found, user
 
 

@@ -14,6 +14,8 @@ from domain.auth.throttle import CounterKind, ThrottleCounter
 from domain.columns import utcnow
 from domain.idempotency.models import IdempotencyRecord
 from domain.jobs.models import Job, JobStatus
+from domain.kept_forms.models import KeptForm
+from domain.kept_forms.service import KEEP_FOR
 from domain.maintenance.purge import purge_expired
 from domain.program_settings.service import get_program_settings
 from domain.users.models import User
@@ -22,8 +24,9 @@ from tests.factories import make_user
 
 SECOND = timedelta(seconds=1)
 IDLE_MINUTES = 30
-NO_PURGE = {"page sessions": 0, "password links": 0, "idempotency records": 0,
+NO_PURGE = {"page sessions": 0, "kept forms": 0, "password links": 0, "idempotency records": 0,
             "sign-in counters": 0, "finished jobs": 0}  # fmt: skip
+REMEMBERED = timedelta(hours=12)  # an ended session's row stays 12 h for a late form
 
 
 @pytest.fixture
@@ -86,26 +89,65 @@ def remaining(db: Session, table: type[SQLModel], ids: dict[str, Any]) -> set[st
     return {name for name, row_id in ids.items() if row_id in kept}
 
 
-def test_page_sessions_past_their_lifetime_or_idle_too_long_go(
+def test_page_sessions_go_12_hours_after_they_ended_by_lifetime_or_idleness(
     db: Session, user: User, now: datetime
 ) -> None:
     idle = timedelta(minutes=IDLE_MINUTES)
+    later = timedelta(hours=20)
     ids = add_rows(
         db,
-        ended_a_second_ago=web_session(user, expires_at=now - SECOND, last_seen_at=now),
-        ends_in_a_second=web_session(user, expires_at=now + SECOND, last_seen_at=now),
-        idle_a_second_too_long=web_session(
-            user, expires_at=now + timedelta(hours=1), last_seen_at=now - idle - SECOND
+        ended_12_h_and_a_second_ago=web_session(
+            user, expires_at=now - REMEMBERED - SECOND, last_seen_at=now
         ),
-        idle_a_second_short=web_session(
-            user, expires_at=now + timedelta(hours=1), last_seen_at=now - idle + SECOND
+        ended_12_h_less_a_second_ago=web_session(
+            user, expires_at=now - REMEMBERED + SECOND, last_seen_at=now
+        ),
+        ended_a_second_ago=web_session(user, expires_at=now - SECOND, last_seen_at=now),
+        idle_12_h_and_a_second_too_long=web_session(
+            user, expires_at=now + later, last_seen_at=now - idle - REMEMBERED - SECOND
+        ),
+        idle_12_h_less_a_second_too_long=web_session(
+            user, expires_at=now + later, last_seen_at=now - idle - REMEMBERED + SECOND
+        ),
+        idle_a_second_too_long=web_session(
+            user, expires_at=now + later, last_seen_at=now - idle - SECOND
         ),
     )
 
     counts = purge_expired(db, now)
 
     assert counts == NO_PURGE | {"page sessions": 2}
-    assert remaining(db, WebSession, ids) == {"ends_in_a_second", "idle_a_second_short"}
+    assert remaining(db, WebSession, ids) == {
+        "ended_12_h_less_a_second_ago", "ended_a_second_ago",
+        "idle_12_h_less_a_second_too_long", "idle_a_second_too_long",
+    }  # fmt: skip
+
+
+def kept_form(user: User, *, expires_at: datetime, address: str = "/log") -> KeptForm:
+    assert user.id is not None
+    return KeptForm(
+        user_id=user.id, address=address, fields=[["modality", "in_person"]],
+        created_at=expires_at - KEEP_FOR, expires_at=expires_at,
+    )  # fmt: skip
+
+
+def test_kept_forms_go_at_their_expiry_and_outlive_their_sessions(
+    db: Session, user: User, now: datetime
+) -> None:
+    long_ended = web_session(
+        user, expires_at=now - REMEMBERED - SECOND, last_seen_at=now - timedelta(days=1)
+    )
+    ids = add_rows(
+        db,
+        session=long_ended,
+        expired_a_second_ago=kept_form(user, expires_at=now - SECOND, address="/log"),
+        expires_in_a_second=kept_form(user, expires_at=now + SECOND, address="/debrief"),
+    )
+
+    counts = purge_expired(db, now)
+
+    assert counts == NO_PURGE | {"page sessions": 1, "kept forms": 1}
+    assert remaining(db, KeptForm, ids) == {"expires_in_a_second"}
 
 
 def test_password_links_past_their_expiry_go_used_or_not(
@@ -158,7 +200,8 @@ def test_sign_in_counters_go_15_minutes_after_their_last_failure(
 def test_a_second_purge_finds_nothing_left(db: Session, user: User, now: datetime) -> None:
     add_rows(
         db,
-        session=web_session(user, expires_at=now - SECOND, last_seen_at=now),
+        session=web_session(user, expires_at=now - REMEMBERED - SECOND, last_seen_at=now),
+        kept=kept_form(user, expires_at=now - SECOND),
         link=password_link(user, expires_at=now - SECOND),
         record=idempotency_record(created_at=now - timedelta(days=2)),
     )

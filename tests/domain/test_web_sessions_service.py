@@ -33,6 +33,7 @@ from domain.web_sessions.service import (
     check_password_link,
     end_all_sessions_of,
     end_session,
+    ended_session_of,
     issue_password_link,
     resume_session,
     sign_in,
@@ -235,14 +236,16 @@ def test_an_idle_session_ends_after_the_programs_idle_minutes(db: Session, user:
     assert resume_session(db, token=result.token) is not None
     result.web_session.last_seen_at = utcnow() - timedelta(minutes=46)
     assert resume_session(db, token=result.token) is None
-    assert session_count(db) == 0  # deleted, not just refused
+    # Refused, and its row stays (for a late form's person) until the purge, 12 h later.
+    assert session_count(db) == 1
+    assert resume_session(db, token=result.token) is None
 
 
 def test_a_session_ends_at_its_absolute_lifetime(db: Session, user: User) -> None:
     result = signed_in(db, user)
     result.web_session.expires_at = utcnow() - timedelta(seconds=1)
     assert resume_session(db, token=result.token) is None
-    assert session_count(db) == 0
+    assert session_count(db) == 1
 
 
 def test_a_deactivated_users_session_ends(db: Session, user: User) -> None:
@@ -250,7 +253,57 @@ def test_a_deactivated_users_session_ends(db: Session, user: User) -> None:
     user.active = False
     db.add(user)
     assert resume_session(db, token=result.token) is None
+    assert session_count(db) == 0  # deleted at once: nothing is kept for them
+
+
+# An ended session is remembered 12 h after it ended, so a late form finds its person.
+
+
+def test_an_idle_session_is_remembered_for_12_hours_after_it_ended(db: Session, user: User) -> None:
+    get_program_settings(db).session_idle_minutes = 30
+    result = signed_in(db, user)
+    result.web_session.last_seen_at = utcnow() - timedelta(minutes=29)
+    assert ended_session_of(db, token=result.token) is None  # live: nothing to remember yet
+    # Ended 11 h 59 min ago (idle 30 min + 11 h 59 min): still remembered, never resumed.
+    result.web_session.last_seen_at = utcnow() - timedelta(minutes=30, hours=11, seconds=59 * 60)
+    ended = ended_session_of(db, token=result.token)
+    assert ended is not None
+    assert ended[0].id == result.web_session.id
+    assert ended[1].id == user.id
+    assert resume_session(db, token=result.token) is None
+    # Ended 12 h 01 min ago: forgotten.
+    result.web_session.last_seen_at = utcnow() - timedelta(minutes=30 + 1, hours=12)
+    assert ended_session_of(db, token=result.token) is None
+
+
+def test_a_session_past_its_lifetime_is_remembered_for_12_hours(db: Session, user: User) -> None:
+    result = signed_in(db, user)
+    result.web_session.expires_at = utcnow() - timedelta(hours=11, minutes=59)
+    assert ended_session_of(db, token=result.token) is not None
+    result.web_session.expires_at = utcnow() - timedelta(hours=12, minutes=1)
+    assert ended_session_of(db, token=result.token) is None
+
+
+def test_signing_out_forgets_the_session_at_once(db: Session, user: User) -> None:
+    result = signed_in(db, user)
+    result.web_session.last_seen_at = utcnow() - timedelta(hours=1)
+    end_session(db, token=result.token)
     assert session_count(db) == 0
+    assert ended_session_of(db, token=result.token) is None
+
+
+def test_an_ended_session_of_a_deactivated_user_is_nobodys(db: Session, user: User) -> None:
+    result = signed_in(db, user)
+    result.web_session.last_seen_at = utcnow() - timedelta(hours=1)
+    user.active = False
+    db.add(user)
+    assert ended_session_of(db, token=result.token) is None
+
+
+@pytest.mark.parametrize("token", ["", "unknown"])
+def test_an_unknown_token_has_no_ended_session(db: Session, user: User, token: str) -> None:
+    signed_in(db, user).web_session.last_seen_at = utcnow() - timedelta(hours=1)
+    assert ended_session_of(db, token=token) is None
 
 
 def test_ending_a_session_ends_only_that_one(db: Session, user: User) -> None:

@@ -14,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import unit_of_work_apart
 from domain.actors import Actor
+from domain.kept_forms.models import KeptForm
 from domain.kept_forms.service import is_keepable_address, keep_form
 from domain.web_sessions.service import ended_session_of
-from web.forms import MAX_FORM_FIELDS
+from web.forms import MAX_FORM_FIELDS, Form
 from web.session import CSRF_FIELD, CSRF_HEADER, csrf_matches, session_token
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -61,3 +62,12 @@ def _keep(
         actor = Actor.for_user(user.id, user.roles)
         keep_form(session=session, actor=actor, address=address, fields=answers)
         return True
+
+
+def kept_answers(kept: KeptForm) -> Form:
+    """A kept form's answers as a submitted form, so a page restores them through the same
+    path that re-renders a posted one (`encounter_values` for the log and edit forms)."""
+    values: dict[str, list[str]] = {}
+    for name, value in kept.fields:
+        values.setdefault(name, []).append(value)
+    return Form(values)

@@ -27,10 +27,13 @@ def page(
     **context: Any,
 ) -> HTMLResponse:
     """A page with the shared context; pages of a signed-in visitor are never cached."""
+    settings = get_program_settings(session)
     full_context = {
         "visitor": visitor,
         "crisis_resources": crisis_resources(session),
-        "time_zone": get_program_settings(session).time_zone,
+        "time_zone": settings.time_zone,
+        # The keep-alive script pings well inside this (web/pages/session_alive.py).
+        "idle_minutes": settings.session_idle_minutes,
         **context,
     }
     return render(

@@ -68,10 +68,11 @@ def sign_in_form(
     session: SessionDep,
     visitor: MaybeVisitor,
     next_path: Annotated[str | None, Query(alias="next")] = None,
+    kept: Annotated[str | None, Query(max_length=1)] = None,
 ) -> Response:
     if visitor is not None:
         return redirect_after_post(request, safe_next_path(next_path))
-    return sign_in_page(request, session, next_path=safe_next_path(next_path))
+    return sign_in_page(request, session, next_path=safe_next_path(next_path), kept=kept == "1")
 
 
 def sign_in_page(
@@ -83,13 +84,15 @@ def sign_in_page(
     email: str = "",
     errors: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    kept: bool = False,
 ) -> HTMLResponse:
-    """The form, with a fresh sign-in check in a cookie and in the form (login CSRF)."""
+    """The form, with a fresh sign-in check in a cookie and in the form (login CSRF). `kept`:
+    a form posted after the session ended was kept (web/late_forms.py), and the page says so."""
     check = new_sign_in_check()
     response = page(
         request, session, None, "sign_in.html", status_code=status_code,
         values={"email": email}, errors=errors or {}, next=next_path, sign_in_check=check,
-        headers=headers, private=True,
+        headers=headers, private=True, kept=kept,
     )  # fmt: skip
     set_sign_in_check_cookie(request, response, check)
     return response
@@ -99,12 +102,13 @@ def sign_in_page(
 def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> Response:
     email, password = form.first("email").strip(), form.first("password")
     next_path = safe_next_path(form.first("next"))
+    kept = form.first("kept") == "1"
     if not sign_in_check_matches(request, form.first(SIGN_IN_CHECK_FIELD)):
         # Another site may not sign this browser in to an account of its choosing.
         message = "This sign-in form had expired. Please sign in again."
         return sign_in_page(
             request, session, next_path=next_path, status_code=403, email=email,
-            errors={"form": message},
+            errors={"form": message}, kept=kept,
         )  # fmt: skip
     status, errors, headers = 401, {"form": SIGN_IN_FAILED}, {}
     try:
@@ -126,7 +130,7 @@ def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> R
         return response
     return sign_in_page(
         request, session, next_path=next_path, status_code=status, email=email, errors=errors,
-        headers=headers,
+        headers=headers, kept=kept,
     )  # fmt: skip
 
 

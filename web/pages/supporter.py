@@ -46,6 +46,13 @@ from domain.encounters.service import (
     update_encounter,
 )
 from domain.errors import DomainError, PermissionDenied
+from domain.kept_forms.service import (
+    DEBRIEF_ADDRESS,
+    LOG_ADDRESS,
+    discard_kept_form,
+    edit_address,
+    kept_form_for,
+)
 from domain.pagination import MAX_LIMIT, PageRequest
 from domain.professions.service import list_professions
 from domain.program_settings.service import program_today
@@ -56,6 +63,7 @@ from domain.supporters.models import Supporter, SupporterUpdate
 from domain.supporters.service import month_bounds, monthly_workload, update_supporter
 from domain.types import MAX_ROW_ID
 from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.late_forms import kept_answers
 from web.pages.common import page, redirect_after_post
 from web.rendering import is_htmx
 from web.session import CheckedVisitor, SignedInVisitor, Visitor
@@ -210,7 +218,13 @@ def log_page(
 def log_form(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
     supporter = require_supporter(visitor)
     logged = request.query_params.get("logged") == "1"
-    return log_page(request, session, visitor, supporter, logged=logged, fresh_form=True)
+    # A form posted after the session ended comes back as it was, for the person to check.
+    kept = kept_form_for(session=session, actor=visitor.actor, address=LOG_ADDRESS)
+    values = encounter_values(kept_answers(kept)) if kept else None
+    return log_page(
+        request, session, visitor, supporter, logged=logged, fresh_form=kept is None,
+        values=values, kept_form=kept, kept_address=LOG_ADDRESS,
+    )  # fmt: skip
 
 
 @router.post("/log", response_class=HTMLResponse)
@@ -226,6 +240,7 @@ def log_submit(
         except DomainError as error:
             errors = domain_error_messages(error)
         else:
+            discard_kept_form(session=session, actor=visitor.actor, address=LOG_ADDRESS)
             if not is_htmx(request):
                 return redirect_after_post(request, "/log?logged=1")
             return page(
@@ -292,10 +307,13 @@ def edit_form(
 ) -> HTMLResponse:
     row = _own_encounter(visitor, session, encounter_id)
     encounter = to_public(row)
+    address = edit_address(encounter_id)
+    kept = kept_form_for(session=session, actor=visitor.actor, address=address)
+    values = encounter_values(kept_answers(kept)) if kept else encounter.model_dump()
     return page(
         request, session, visitor, "edit.html", active="log", encounter=encounter,
-        values=encounter.model_dump(), errors={}, too_late=not is_editable(row),
-        **log_form_context(session, visitor),
+        values=values, errors={}, too_late=not is_editable(row), kept_form=kept,
+        kept_address=address, **log_form_context(session, visitor),
     )  # fmt: skip
 
 
@@ -318,6 +336,8 @@ def edit_submit(
         except DomainError as error:
             errors = domain_error_messages(error)
         else:
+            address = edit_address(encounter_id)
+            discard_kept_form(session=session, actor=visitor.actor, address=address)
             return redirect_after_post(request, "/encounters?changed=1")
     return page(
         request, session, visitor, "edit.html", status_code=422, active="log",
@@ -389,10 +409,13 @@ def sessions_page(request: Request, session: SessionDep, visitor: SignedInVisito
 @router.get("/debrief", response_class=HTMLResponse)
 def debrief_page(request: Request, session: SessionDep, visitor: SignedInVisitor) -> HTMLResponse:
     require_supporter(visitor)
+    kept = kept_form_for(session=session, actor=visitor.actor, address=DEBRIEF_ADDRESS)
+    kept_urgency = kept_answers(kept).first("urgency") if kept else ""
     return page(
         request, session, visitor, "debrief.html", active="home",
         requested=has_open_request(session, visitor.actor),
-        sent=request.query_params.get("sent") == "1",
+        sent=request.query_params.get("sent") == "1", kept_form=kept,
+        kept_address=DEBRIEF_ADDRESS, kept_urgency=kept_urgency,
     )  # fmt: skip
 
 
@@ -408,4 +431,5 @@ def debrief_submit(
             sent=False, error="Choose when you would like the debrief.",
         )  # fmt: skip
     request_debrief(session=session, actor=visitor.actor, urgency=DebriefUrgency(urgency))
+    discard_kept_form(session=session, actor=visitor.actor, address=DEBRIEF_ADDRESS)
     return redirect_after_post(request, "/debrief?sent=1")

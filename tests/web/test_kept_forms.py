@@ -1,0 +1,396 @@
+"""A supporter form posted after the session ended is kept for its person (30-minute idle
+limit here): the sign-in page says so, the form comes back filled in after signing in, and
+nothing is saved until the person saves it. Only the right person's late post is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from domain.codes import Role
+from domain.columns import utcnow
+from domain.debriefs.models import DebriefRequest
+from domain.encounters.models import Encounter
+from domain.kept_forms.models import KeptForm
+from domain.program_settings.service import get_program_settings
+from domain.supporters.models import Supporter
+from domain.users.models import User
+from tests.factories import days_ago, make_supporter, make_user, set_logged_at
+from tests.web.conftest import HTML, Browser, latest_web_session
+from tests.web.test_supporter_pages import checked, encounters_of, log, valid_form
+
+IDLE_MINUTES = 30
+KEPT_NOTICE = "Your session ended before this was saved. Check the answers and save."
+SIGN_IN_NOTICE = "your answers were kept"
+
+
+@pytest.fixture(autouse=True)
+def idle_limit(db: Session) -> None:
+    settings = get_program_settings(db)
+    settings.session_idle_minutes = IDLE_MINUTES
+    db.add(settings)
+    db.flush()
+
+
+def end_session_by_idleness(db: Session, browser: Browser, *, ended_ago: timedelta) -> None:
+    """The browser's session last seen long enough ago to have ended `ended_ago`."""
+    web_session = latest_web_session(db, browser.user)
+    web_session.last_seen_at = utcnow() - timedelta(minutes=IDLE_MINUTES) - ended_ago
+    db.add(web_session)
+    db.flush()
+
+
+def kept_rows(db: Session) -> list[KeptForm]:
+    return list(db.exec(select(KeptForm).order_by(col(KeptForm.id))))
+
+
+def encounter_count(db: Session) -> int:
+    return db.exec(select(func.count()).select_from(Encounter)).one()
+
+
+def late_log(client: TestClient, browser: Browser, **headers: str) -> Any:
+    form = browser.form(**valid_form(setting="emergency_department", duration_band="30_to_60"))
+    return client.post("/log", data=form, headers=headers, follow_redirects=False)
+
+
+def test_a_log_posted_after_the_session_ended_is_kept_and_sign_in_says_so(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    answer = late_log(client, as_supporter)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=%2Flog&kept=1"
+    [kept] = kept_rows(db)
+    assert kept.user_id == as_supporter.user.id
+    assert kept.address == "/log"
+    assert ["setting", "emergency_department"] in kept.fields
+    assert ["stressors", "adverse_event"] in kept.fields
+    assert ["stressors", "moral_distress"] in kept.fields
+    assert all(name != "csrf_token" for name, _ in kept.fields)
+    assert encounter_count(db) == 0  # kept, not saved
+    sign_in_page = client.get(answer.headers["location"])
+    assert SIGN_IN_NOTICE in sign_in_page.text
+    assert 'name="kept" value="1"' in sign_in_page.text  # a mistyped password keeps the notice
+
+
+def test_an_htmx_post_is_kept_and_sent_to_sign_in_with_a_401(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    answer = late_log(client, as_supporter, **as_supporter.htmx)
+    assert answer.status_code == 401
+    assert answer.headers["HX-Redirect"] == "/sign-in?next=%2Flog&kept=1"
+    assert len(kept_rows(db)) == 1
+
+
+def test_a_double_tap_keeps_one_form_the_newer(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    late_log(client, as_supporter)
+    form = as_supporter.form(**valid_form(setting="icu"))
+    client.post("/log", data=form, follow_redirects=False)
+    db.expire_all()
+    [kept] = kept_rows(db)
+    assert ["setting", "icu"] in kept.fields
+
+
+@pytest.mark.parametrize(
+    "sent", ["wrong-token", "", "ÿ-not-ascii"], ids=["wrong", "missing", "not-ascii"]
+)
+def test_a_late_post_without_the_sessions_csrf_token_keeps_nothing(
+    client: TestClient, db: Session, as_supporter: Browser, sent: str
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    form = {**valid_form(), "csrf_token": sent}
+    answer = client.post("/log", data=form, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=%2Flog"
+    assert kept_rows(db) == []
+
+
+def test_a_late_post_with_another_sessions_token_keeps_nothing(
+    client: TestClient,
+    db: Session,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+    new_browser: Callable[..., TestClient],
+) -> None:
+    other = sign_in(make_user(db, roles=(Role.supporter,)), new_browser())
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    answer = client.post("/log", data=other.form(**valid_form()), follow_redirects=False)
+    assert answer.headers["location"] == "/sign-in?next=%2Flog"
+    assert kept_rows(db) == []
+
+
+def test_a_post_ended_12_hours_and_a_minute_ago_keeps_nothing(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(hours=11, minutes=59))
+    assert late_log(client, as_supporter).headers["location"].endswith("&kept=1")
+    for row in kept_rows(db):
+        db.delete(row)
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(hours=12, minutes=1))
+    answer = late_log(client, as_supporter)
+    assert answer.headers["location"] == "/sign-in?next=%2Flog"
+    assert kept_rows(db) == []
+
+
+def test_after_signing_out_or_without_a_cookie_nothing_is_kept(
+    client: TestClient, db: Session, as_supporter: Browser, new_browser: Callable[..., TestClient]
+) -> None:
+    cookie = as_supporter.cookie
+    client.post("/sign-out", data=as_supporter.form(), follow_redirects=False)
+    replayed = new_browser(cookies={"peer_session": cookie})
+    answer = replayed.post("/log", data=as_supporter.form(**valid_form()), follow_redirects=False)
+    assert answer.headers["location"] == "/sign-in?next=%2Flog"
+    anonymous = new_browser().post("/log", data=valid_form(), follow_redirects=False)
+    assert anonymous.headers["location"] == "/sign-in?next=%2Flog"
+    assert kept_rows(db) == []
+
+
+def test_a_deactivated_persons_late_post_keeps_nothing(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    user = db.get(User, as_supporter.user.id)
+    assert user is not None
+    user.active = False
+    db.add(user)
+    db.flush()
+    assert late_log(client, as_supporter).headers["location"] == "/sign-in?next=%2Flog"
+    assert kept_rows(db) == []
+
+
+@pytest.mark.parametrize("path", ["/availability", "/sign-out", "/encounters/1/delete"])
+def test_other_forms_are_not_kept(
+    client: TestClient, db: Session, as_supporter: Browser, path: str
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    answer = client.post(path, data=as_supporter.form(available="yes"), follow_redirects=False)
+    assert "kept=1" not in answer.headers["location"]
+    assert kept_rows(db) == []
+
+
+# Restoring after signing in.
+
+
+def kept_then_signed_in_again(
+    client: TestClient, db: Session, browser: Browser, sign_in: Callable[..., Browser]
+) -> Browser:
+    end_session_by_idleness(db, browser, ended_ago=timedelta(minutes=1))
+    late_log(client, browser)
+    return sign_in(browser.user)
+
+
+def test_after_signing_in_the_log_form_comes_back_as_it_was(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    page = client.get("/log").text
+    assert KEPT_NOTICE in page
+    assert "Kept " in page
+    assert 'action="/kept-forms/discard"' in page
+    assert checked(page, "setting", "emergency_department")
+    assert checked(page, "duration_band", "30_to_60")
+    assert checked(page, "stressors", "adverse_event")
+    assert checked(page, "stressors", "moral_distress")
+    assert '<option value="physician" selected>' in page
+    assert "data-local-today" not in page  # the kept date stays as it was
+    assert encounter_count(db) == 0  # shown, still not saved
+
+
+def test_saving_the_kept_form_logs_one_encounter_and_forgets_the_form(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+) -> None:
+    again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    saved = late_log(client, again)
+    assert saved.headers["location"] == "/log?logged=1"
+    [stored] = encounters_of(db, supporter)
+    assert stored.setting == "emergency_department"
+    assert kept_rows(db) == []
+    assert KEPT_NOTICE not in client.get("/log").text
+
+
+def test_an_invalid_save_keeps_the_kept_form(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    invalid = client.post("/log", data=again.form(**valid_form(setting="")))
+    assert invalid.status_code == 422
+    assert len(kept_rows(db)) == 1
+
+
+def test_discard_deletes_the_kept_form(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    answer = client.post(
+        "/kept-forms/discard", data=again.form(address="/log"), follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/log"
+    assert kept_rows(db) == []
+    page = client.get("/log").text
+    assert KEPT_NOTICE not in page
+    assert checked(page, "modality", "in_person")  # a fresh form again
+    assert encounter_count(db) == 0
+
+
+def test_discard_needs_the_csrf_token_and_a_form_address(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    refused = client.post("/kept-forms/discard", data={"address": "/log"}, headers=HTML)
+    assert refused.status_code == 403
+    elsewhere = client.post(
+        "/kept-forms/discard", data=again.form(address="https://evil.example/"), headers=HTML
+    )
+    assert elsewhere.status_code == 404
+    assert len(kept_rows(db)) == 1
+
+
+def test_another_person_never_sees_the_kept_form(
+    client: TestClient,
+    db: Session,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+    new_browser: Callable[..., TestClient],
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    late_log(client, as_supporter)
+    other_user = make_user(db, roles=(Role.supporter,))
+    make_supporter(db, user=other_user)
+    other_browser = new_browser()
+    other = sign_in(other_user, other_browser)
+    page = other_browser.get("/log").text
+    assert KEPT_NOTICE not in page
+    assert not checked(page, "setting", "emergency_department")
+    other_browser.post("/kept-forms/discard", data=other.form(address="/log"))
+    assert len(kept_rows(db)) == 1  # theirs to discard, not another's
+
+
+def test_a_kept_form_older_than_12_hours_is_not_shown(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    [kept] = kept_rows(db)
+    kept.expires_at = utcnow() - timedelta(minutes=1)  # kept 12 h 01 min ago
+    db.add(kept)
+    db.flush()
+    assert KEPT_NOTICE not in client.get("/log").text
+
+
+# Changing an encounter and asking for a debrief keep the same way.
+
+
+def test_a_late_edit_is_kept_restored_and_saved_once(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+) -> None:
+    encounter = log(db, supporter)
+    address = f"/encounters/{encounter.id}/edit"
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    form = as_supporter.form(**valid_form(setting="emergency_department"))
+    answer = client.post(address, data=form, follow_redirects=False)
+    expected = f"/sign-in?next=%2Fencounters%2F{encounter.id}%2Fedit&kept=1"
+    assert answer.headers["location"] == expected
+    again = sign_in(as_supporter.user)
+    page = client.get(address).text
+    assert KEPT_NOTICE in page
+    assert checked(page, "setting", "emergency_department")
+    saved = client.post(address, data=again.form(**valid_form(setting="emergency_department")))
+    assert saved.status_code == 200
+    db.refresh(encounter)
+    assert encounter.setting == "emergency_department"
+    assert encounters_of(db, supporter) == [encounter]
+    assert kept_rows(db) == []
+
+
+def test_a_kept_edit_of_an_encounter_too_old_to_change_offers_discard_only(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+) -> None:
+    encounter = log(db, supporter)
+    address = f"/encounters/{encounter.id}/edit"
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    client.post(address, data=as_supporter.form(**valid_form(setting="emergency_department")))
+    set_logged_at(db, encounter, days_ago(8))
+    sign_in(as_supporter.user)
+    page = client.get(address).text
+    assert "this encounter can no longer be changed" in page
+    assert "Discard these changes" in page
+    assert f'action="{address}"' not in page  # no form to save
+    assert KEPT_NOTICE not in page
+
+
+def test_a_late_debrief_request_is_kept_and_sent_once_by_the_person(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    answer = client.post(
+        "/debrief", data=as_supporter.form(urgency="today"), follow_redirects=False
+    )
+    assert answer.headers["location"] == "/sign-in?next=%2Fdebrief&kept=1"
+    assert db.exec(select(func.count()).select_from(DebriefRequest)).one() == 0
+    again = sign_in(as_supporter.user)
+    page = client.get("/debrief").text
+    assert KEPT_NOTICE in page
+    assert "You chose “Today, please”" in page
+    sent = client.post("/debrief", data=again.form(urgency="today"), follow_redirects=False)
+    assert sent.headers["location"] == "/debrief?sent=1"
+    assert db.exec(select(func.count()).select_from(DebriefRequest)).one() == 1
+    assert kept_rows(db) == []
+
+
+# Sessions extend while the person is active.
+
+
+def test_the_alive_address_extends_a_live_session_and_is_never_cached(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    web_session = latest_web_session(db, as_supporter.user)
+    web_session.last_seen_at = utcnow() - timedelta(minutes=IDLE_MINUTES - 1)
+    db.add(web_session)
+    db.flush()
+    alive = client.get("/session/alive")
+    assert alive.status_code == 204
+    assert alive.headers["cache-control"] == "no-store"
+    db.refresh(web_session)
+    assert utcnow() - web_session.last_seen_at < timedelta(minutes=1)
+
+
+def test_the_alive_address_says_401_once_the_session_ended(
+    client: TestClient, db: Session, as_supporter: Browser, new_browser: Callable[..., TestClient]
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(seconds=1))
+    ended = client.get("/session/alive")
+    assert ended.status_code == 401
+    assert ended.headers["cache-control"] == "no-store"
+    assert new_browser().get("/session/alive").status_code == 401
+
+
+def test_signed_in_pages_tell_the_script_the_idle_limit(
+    client: TestClient, as_supporter: Browser, new_browser: Callable[..., TestClient]
+) -> None:
+    assert f'data-idle-minutes="{IDLE_MINUTES}"' in client.get("/log").text
+    assert "data-idle-minutes" not in new_browser().get("/sign-in").text

@@ -102,4 +102,38 @@
     var button = event.target.closest("button[data-copy-target]");
     if (button) { copySnippet(button); }
   });
+
+  // Issue 10, sessions: the session extends while the person is active on a page. Typing or
+  // tapping asks /session/alive (web/pages/session_alive.py) at most every few minutes, well
+  // inside the program's idle limit (data-idle-minutes on <body>, at least 5). If the session
+  // has ended, a calm notice says the answers are kept when they save (web/late_forms.py).
+  var idleMinutes = Number(document.body.dataset.idleMinutes) || 0;
+  var pingEvery = Math.max(60, Math.min(idleMinutes * 60 / 3, 300)) * 1000;
+  var lastTouched = Date.now();
+  var pinging = false;
+  var sessionEnded = false;
+  function showSessionEnded() {
+    var status = document.getElementById("session-status");
+    if (status) {
+      status.textContent = "Your session has ended. Your answers will be kept when you save: " +
+        "sign in and they come back for you to check.";
+    }
+  }
+  function keepSessionAlive() {
+    if (!idleMinutes || sessionEnded || pinging || Date.now() - lastTouched < pingEvery) { return; }
+    pinging = true;
+    fetch("/session/alive", { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 204) { lastTouched = Date.now(); }
+        if (response.status === 401) { sessionEnded = true; showSessionEnded(); }
+      })
+      .catch(function () {}) // no signal: the next tap tries again
+      .then(function () { pinging = false; });
+  }
+  ["input", "keydown", "pointerdown"].forEach(function (type) {
+    document.addEventListener(type, keepSessionAlive, { capture: true, passive: true });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) { lastTouched = Date.now(); } // every signed-in request touches it
+  });
 })();

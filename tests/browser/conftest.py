@@ -282,8 +282,9 @@ def phone_context(
 
 
 # Chromium logs every 4xx as a console error; a 422 is the app's deliberate answer to a form
-# with a missing answer (the tests check what the person sees instead).
-EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of 422 ")
+# with a missing answer, a 401 its answer to htmx (and to the keep-alive ping) once the session
+# has ended (the tests check what the person sees instead).
+EXPECTED_STATUS_LOG = re.compile(r"^Failed to load resource: .* status of (422|401) ")
 
 
 class ConsoleWatch:

@@ -227,7 +227,20 @@ def test_an_invalid_save_keeps_the_kept_form(
     again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
     invalid = client.post("/log", data=again.form(**valid_form(setting="")))
     assert invalid.status_code == 422
+    assert KEPT_NOTICE in invalid.text  # still kept until a save succeeds
     assert len(kept_rows(db)) == 1
+
+
+def test_saving_the_kept_form_with_htmx_swaps_the_notice_away(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    saved = client.post("/log", data=again.form(**valid_form()), headers=again.htmx)
+    assert saved.status_code == 200
+    assert "Encounter logged" in saved.text
+    assert KEPT_NOTICE not in saved.text
+    assert kept_rows(db) == []
+    assert encounter_count(db) == 1
 
 
 def test_discard_deletes_the_kept_form(

@@ -248,10 +248,12 @@ def log_submit(
                 headers={"HX-Trigger": ENCOUNTER_LOGGED}, workload=logged.workload,
                 debrief_prompt=logged.debrief_prompt,
             )  # fmt: skip
-    # Invalid: the form again, with each message beside its field and every answer kept.
+    # Invalid: the form again, with each message beside its field and every answer kept (and
+    # the notice of a kept form, which stays until a save succeeds or it is discarded).
+    kept = kept_form_for(session=session, actor=visitor.actor, address=LOG_ADDRESS)
     return log_page(
         request, session, visitor, supporter, values=values, errors=errors, status_code=422,
-        block="log_form",
+        block="log_form", kept_form=kept, kept_address=LOG_ADDRESS,
     )  # fmt: skip
 
 

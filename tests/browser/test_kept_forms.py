@@ -20,6 +20,7 @@ from domain.supporters.models import Supporter
 from domain.users.models import User
 from domain.web_sessions.models import WebSession
 from tests.browser.conftest import LiveServer, Login, screenshot, sign_in
+from tests.browser.test_accessibility import violations_report
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +94,7 @@ def test_a_log_saved_after_the_session_ended_comes_back_after_signing_in_and_sav
     expect(page.get_by_role("status").filter(has_text="your answers were kept")).to_be_visible()
     assert encounters_of(live_server, user_id) == 0
     assert kept_forms_of(live_server, user_id) == 1
+    assert violations_report(page) == ""
     page.get_by_label("Email").fill(login.email)
     page.get_by_label("Password").fill(login.password)
     page.get_by_role("button", name="Sign in").tap()
@@ -105,6 +107,7 @@ def test_a_log_saved_after_the_session_ended_comes_back_after_signing_in_and_sav
     expect(page.locator("select[name='peer_profession']")).to_have_value("physician")
     expect(page.get_by_role("button", name="Discard kept answers")).to_be_visible()
     assert encounters_of(live_server, user_id) == 0  # nothing saved before the person confirms
+    assert violations_report(page) == ""
     screenshot(page, f"kept-form-{viewport['width']}x{viewport['height']}.png")
 
     page.get_by_role("button", name="Save encounter").tap()
@@ -130,7 +133,7 @@ def test_typing_and_tapping_extend_the_session_and_an_ended_one_is_said_calmly(
     sign_in(page, login)
     page.goto("/log")
     status = page.locator("#session-status")
-    expect(status).to_have_text("")
+    expect(status).to_have_count(0)
 
     # Quiet for most of the idle limit (the page's clock and the database's agree), then a tap:
     # the page asks the server, which extends the session.
@@ -142,7 +145,7 @@ def test_typing_and_tapping_extend_the_session_and_an_ended_one_is_said_calmly(
     assert alive.value.status == 204
     alive.value.finished()
     assert utcnow() - last_seen(live_server, user_id) < timedelta(minutes=1)
-    expect(status).to_have_text("")
+    expect(status).to_have_count(0)
 
     # Away too long: the next tap finds the session ended, and the page says so calmly.
     set_last_seen(live_server, user_id, limit + timedelta(minutes=1))
@@ -151,4 +154,6 @@ def test_typing_and_tapping_extend_the_session_and_an_ended_one_is_said_calmly(
         option(page, "duration_band", "15_to_30").tap()
     assert ended.value.status == 401
     expect(status).to_contain_text("Your session has ended. Your answers will be kept")
+    expect(status).to_have_attribute("role", "status")
+    assert violations_report(page) == ""
     expect(option_input(page, "setting", "icu")).to_be_checked()  # the form is untouched

@@ -112,12 +112,21 @@
   var lastTouched = Date.now();
   var pinging = false;
   var sessionEnded = false;
+  // The notice is made only when needed (an empty status region on every page would be one
+  // more for assistive technology to track); its text comes a moment after the region, so
+  // screen readers announce it.
   function showSessionEnded() {
-    var status = document.getElementById("session-status");
-    if (status) {
+    var main = document.getElementById("main");
+    if (!main || document.getElementById("session-status")) { return; }
+    var status = document.createElement("p");
+    status.id = "session-status";
+    status.className = "notice session-status";
+    status.setAttribute("role", "status");
+    main.insertBefore(status, main.firstChild);
+    setTimeout(function () {
       status.textContent = "Your session has ended. Your answers will be kept when you save: " +
         "sign in and they come back for you to check.";
-    }
+    }, 100);
   }
   function keepSessionAlive() {
     if (!idleMinutes || sessionEnded || pinging || Date.now() - lastTouched < pingEvery) { return; }

@@ -407,3 +407,12 @@ def test_signed_in_pages_tell_the_script_the_idle_limit(
 ) -> None:
     assert f'data-idle-minutes="{IDLE_MINUTES}"' in client.get("/log").text
     assert "data-idle-minutes" not in new_browser().get("/sign-in").text
+
+
+def test_a_csrf_token_of_any_characters_is_refused_not_an_error(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    """The live session's check and the ended session's share one comparison (bytes)."""
+    refused = client.post("/log", data={**valid_form(), "csrf_token": "ÿ-not-ascii"}, headers=HTML)
+    assert refused.status_code == 403
+    assert encounter_count(db) == 0

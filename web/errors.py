@@ -15,7 +15,7 @@ from domain.db import DATABASE_UNAVAILABLE, RETRY_AFTER_UNAVAILABLE_SECONDS, rea
 from domain.errors import DomainError
 from domain.resources.crisis import crisis_contacts_without_database
 from domain.resources.service import crisis_resources
-from web.late_forms import keep_late_form
+from web.late_forms import keep_late_form, sign_out_late
 from web.pages.embed import EMBED_PREFIX
 from web.rendering import is_htmx, render
 from web.session import SignInRequired, optional_visitor, sign_in_location
@@ -138,6 +138,8 @@ def install_page_error_handlers(app: FastAPI) -> None:
         location = sign_in_location(error.next_path)
         if await keep_late_form(request):
             location += "&kept=1"
+        else:
+            await sign_out_late(request)
         if is_htmx(request):
             return Response(status_code=401, headers={"HX-Redirect": location})
         return RedirectResponse(location, status_code=303)

@@ -20,6 +20,7 @@ from domain.kept_forms.models import KeptForm
 from domain.program_settings.service import get_program_settings
 from domain.supporters.models import Supporter
 from domain.users.models import User
+from domain.web_sessions.models import WebSession
 from tests.factories import days_ago, make_supporter, make_user, set_logged_at
 from tests.web.conftest import HTML, Browser, latest_web_session
 from tests.web.test_supporter_pages import checked, encounters_of, log, valid_form
@@ -151,6 +152,20 @@ def test_after_signing_out_or_without_a_cookie_nothing_is_kept(
     assert answer.headers["location"] == "/sign-in?next=%2Flog"
     anonymous = new_browser().post("/log", data=valid_form(), follow_redirects=False)
     assert anonymous.headers["location"] == "/sign-in?next=%2Flog"
+    assert kept_rows(db) == []
+
+
+def test_signing_out_after_the_session_ended_forgets_it_at_once(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    forged = client.post("/sign-out", data={"csrf_token": "wrong"}, follow_redirects=False)
+    assert forged.status_code == 303
+    assert len(db.exec(select(WebSession)).all()) == 1  # only with its CSRF token
+    answer = client.post("/sign-out", data=as_supporter.form(), follow_redirects=False)
+    assert answer.status_code == 303
+    assert db.exec(select(WebSession)).all() == []
+    assert late_log(client, as_supporter).headers["location"] == "/sign-in?next=%2Flog"
     assert kept_rows(db) == []
 
 

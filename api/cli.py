@@ -121,8 +121,8 @@ def build_parser() -> OneLineParser:
     demo.add_argument("--force", action="store_true", help="replace the data already there")
     commands.add_parser(
         "purge",
-        help="delete expired page sessions, password links, idempotency records and sign-in "
-        "counters (the server also does this every hour)",
+        help="delete expired page sessions, kept forms, password links, idempotency records and "
+        "sign-in counters (the server also does this every hour)",
     )
     audit = commands.add_parser("audit", help="check the audit trail")
     audit_commands = audit.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)

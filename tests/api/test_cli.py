@@ -239,7 +239,9 @@ def test_purge_deletes_expired_rows_and_prints_how_many_of_each_kind(
     with Session(engine) as session:
         user = make_user(session)
         assert user.id is not None
-        for expires_at in (now - timedelta(seconds=1), now - timedelta(days=1), now + HOUR):
+        # Ended sessions stay 12 hours (a late form finds its person), then go.
+        ended_long_ago = (now - timedelta(hours=12, seconds=1), now - timedelta(days=1))
+        for expires_at in (*ended_long_ago, now - timedelta(seconds=1), now + HOUR):
             session.add(WebSession(token_hash=secrets.token_hex(32), user_id=user.id,
                                    csrf_token="c", expires_at=expires_at))  # fmt: skip
         session.add(PasswordLink(token_hash="t", user_id=user.id, expires_at=now - HOUR))
@@ -254,6 +256,7 @@ def test_purge_deletes_expired_rows_and_prints_how_many_of_each_kind(
     assert out.splitlines() == [
         "Deleted expired rows:",
         "  page sessions        2",
+        "  kept forms           0",
         "  password links       1",
         "  idempotency records  0",
         "  sign-in counters     1",

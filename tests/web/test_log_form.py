@@ -77,7 +77,7 @@ def test_the_summary_names_each_missing_field_and_links_to_its_first_control(
         ("duration_band", "Choose how long it took"),
         ("stressors", "Choose what it was about"),
         ("elements", "Choose what you did"),
-        ("support_types", "Choose what they needed"),
+        ("support_types", "Choose the help they got"),
     ]
     ids = ids_of(page.text)
     for control_id, message in summary_links(page.text):

@@ -79,7 +79,7 @@ ENCOUNTER_FIELD_NAMES = {
     "duration_band": "How long",
     "stressors": "What it was about",
     "elements": "What you did",
-    "support_types": "What they needed",
+    "support_types": "The help they got",
     "occurred_on": "Date",
     "modality": "How",
     "initiated_by": "Who started it",
@@ -97,7 +97,7 @@ UNANSWERED_MESSAGES = {
     "duration_band": "Choose how long it took",
     "stressors": "Choose what it was about",
     "elements": "Choose what you did",
-    "support_types": "Choose what they needed",
+    "support_types": "Choose the help they got",
     "occurred_on": "Enter the date",
 }
 # Inside the closed "More details": it opens by itself when one of these has a message.

@@ -106,6 +106,10 @@ def test_a_field_at_fault_inside_more_details_is_shown_open_and_the_link_reaches
     page.get_by_role("button", name="Save encounter").tap()
     link = page.locator(".error-summary").get_by_role("link", name="Date: ")
     expect(link).to_have_text("Date: The encounter date cannot be in the future.")
+    expect(page.locator("details.more")).to_have_attribute("open", "")
+    # Closed again by the supporter, the section opens for the link.
+    page.locator("details.more summary").tap()
+    expect(page.get_by_label("Date", exact=True)).to_be_hidden()
     link.tap()
     expect(page.get_by_label("Date", exact=True)).to_be_focused()
     expect(page.get_by_label("Date", exact=True)).to_be_in_viewport()

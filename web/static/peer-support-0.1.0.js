@@ -123,6 +123,20 @@
   document.addEventListener("DOMContentLoaded", function () { refreshAllMoreDetailsLines(document); });
   document.addEventListener("htmx:afterSettle", function (event) { refreshAllMoreDetailsLines(event.detail.target); });
 
+  // Issue 10: a link of an error summary opens a closed "More details" around its field and
+  // shows the field's whole group (its legend too, below the sticky header) before focusing
+  // it. Without this script the plain fragment link focuses the control.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".error-summary a[href^='#']");
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    event.preventDefault();
+    var details = target.closest("details");
+    if (details) { details.open = true; }
+    (target.closest("fieldset, .field") || target).scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  });
+
   // The embed snippet page: copy the snippet (the clipboard where allowed, else the text is
   // selected for Ctrl+C). The button shows only where this script runs.
   function showCopyButtons(root) {

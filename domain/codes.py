@@ -253,7 +253,7 @@ LABELS: dict[str, str] = {
     "workload_burnout": "Workload and burnout",
     "conflict_mistreatment": "Conflict or mistreatment",
     "career_academic": "Career or academic",
-    "colleague_loss": "Colleague loss",
+    "colleague_loss": "Loss of a colleague",
     "personal": "Personal",
     "public_health_crisis": "Public health crisis",
     "other": "Other",

@@ -85,6 +85,10 @@ def test_it_is_one_query_however_many_encounters(db: Session) -> None:
 def test_the_forms_own_wording_falls_back_to_the_label_and_leaves_the_labels_alone() -> None:
     assert form_label("initiated_by", "supporter_approach") == "You approached"
     assert label("supporter_approach") == LABELS["supporter_approach"] == "Supporter approached"
+    # Reports, exports and lists keep their names.
+    assert form_label("stressors", "colleague_loss") == "Colleague loss"
+    assert label("colleague_loss") == "Loss of a colleague"
+    assert label("inpatient_unit") == "Inpatient unit"
     assert form_label("setting", "icu") == label("icu") == "ICU"
     assert form_label("no_such_field", "nurse") == "Nurse"
     # Every form wording answers a field the form has, for a code that exists.

@@ -157,7 +157,7 @@ def error_summary(
     summary = [FieldAtFault(None, errors["form"])] if "form" in errors else []
     for field, name in field_names.items():
         message = errors.get(field)
-        if message is not None:
+        if message is not None and field != "form":
             named = message if message == unanswered.get(field) else f"{name}: {message}"
             summary.append(FieldAtFault(field, named))
     listed = {"form", *field_names}

@@ -164,6 +164,8 @@ def test_the_more_details_line_follows_the_answers_inside(
         "Today · Phone · They asked · Workplace unknown · 1 guide step · No escalation"
         " · Follow-up planned · Debrief wanted"
     )
+    page.get_by_label("Date", exact=True).fill("2026-01-15")
+    expect(line).to_contain_text("Jan 15 · Phone · They asked")
 
 
 def test_the_resource_finder_says_when_nothing_is_found(

@@ -314,6 +314,76 @@ def label(code: str) -> str:
     return LABELS.get(code) or SEEDED_PROFESSIONS.get(code) or code.replace("_", " ").capitalize()
 
 
+# The log form's own wording, where it differs from `LABELS`: short enough for chips on a
+# phone, second person where that is clearer ("You approached"), and phrased so that each
+# answer inside the closed "More details" reads on its own in the line that sums them up.
+# Reports, exports and lists keep `LABELS`.
+FORM_LABELS: dict[str, dict[str, str]] = {
+    "setting": {
+        "inpatient_unit": "Inpatient",
+        "emergency_department": "Emergency",
+        "procedural_area": "Procedures",
+        "outpatient_clinic": "Clinic",
+        "research_lab": "Lab",
+        "teaching_space": "Teaching",
+    },
+    "duration_band": {
+        "under_15": "Under 15",
+        "15_to_30": "15–30",
+        "30_to_60": "30–60",
+        "over_60": "Over 60",
+    },
+    "stressors": {
+        "difficult_patient_family": "Patient or family",
+        "workplace_violence": "Violence",
+        "litigation_review": "Litigation, review",
+        "workload_burnout": "Workload, burnout",
+        "conflict_mistreatment": "Conflict, mistreatment",
+        "career_academic": "Career",
+        "colleague_loss": "Colleague loss",
+        "public_health_crisis": "Public health crisis",
+    },
+    "elements": {
+        "listening": "Listened",
+        "encouragement": "Encouraged",
+        "companionship": "Kept company",
+        "tangible_aid": "Tangible aid",
+    },
+    "support_types": {
+        "emotional": "Comfort",
+        "informational": "Information",
+        "instrumental": "Practical",
+    },
+    "initiated_by": {
+        "supporter_approach": "You approached",
+        "self_request": "They asked",
+        "colleague_referral": "A colleague sent them",
+        "leader_referral": "A leader sent them",
+        "event_outreach": "Outreach event",
+        "follow_up": "Your follow-up",
+    },
+    "peer_org_relation": {"unknown": "Workplace unknown"},
+    "escalation": {
+        "none": "No escalation",
+        "information_shared": "Safety information given",
+        "warm_referral": "Warm hand-off",
+        "urgent_consult": "Urgent consult",
+        "emergency": "Emergency (911)",
+    },
+    "follow_up": {
+        "none": "No follow-up",
+        "declined": "They declined one",
+        "planned": "Follow-up planned",
+        "completed": "Follow-up done",
+    },
+}
+
+
+def form_label(field: str, code: str) -> str:
+    """What the log form calls `code` as an answer to `field` (its own wording, else `label`)."""
+    return FORM_LABELS.get(field, {}).get(code) or label(code)
+
+
 class ApiScope(StrEnum):
     """What an API client may do; API clients never see encounter rows, only reports."""
 

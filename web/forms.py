@@ -3,6 +3,7 @@ act on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -77,12 +78,27 @@ def number_limits(schema: type[BaseModel]) -> dict[str, tuple[int, int]]:
     return limits
 
 
-def field_messages(error: ValidationError, missing: str = "Fill this in.") -> dict[str, str]:
-    """The first message for each field, named by its top-level field."""
+# An answer left out: a missing field, or a choice of several with none chosen.
+UNANSWERED = ("missing", "too_short")
+
+
+def field_messages(
+    error: ValidationError,
+    missing: str = "Fill this in.",
+    unanswered: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The first message for each field, named by its top-level field. A field of
+    `unanswered` left without an answer says its own message there ("Choose where it
+    happened"), which names the field wherever it is shown."""
     messages: dict[str, str] = {}
     for problem in error.errors():
         field = str(problem["loc"][0]) if problem["loc"] else "form"
-        text = missing if problem["type"] == "missing" else _message_of(problem)
+        if unanswered and field in unanswered and problem["type"] in UNANSWERED:
+            text = unanswered[field]
+        elif problem["type"] == "missing":
+            text = missing
+        else:
+            text = _message_of(problem)
         messages.setdefault(field, text)
     return messages
 
@@ -108,14 +124,45 @@ def _message_of(problem: Any) -> str:
 
 
 def parse_form(
-    schema: type[SchemaT], values: dict[str, Any], *, missing: str = "Fill this in."
+    schema: type[SchemaT],
+    values: dict[str, Any],
+    *,
+    missing: str = "Fill this in.",
+    unanswered: Mapping[str, str] | None = None,
 ) -> tuple[SchemaT | None, dict[str, str]]:
     """The schema and no messages, or None and the message for each field at fault;
-    `missing` is what an unanswered field says ("Choose one." where all are choices)."""
+    `missing` is what an unanswered field says ("Choose one." where all are choices), unless
+    `unanswered` has a message of its own for that field."""
     try:
         return schema.model_validate(values), {}
     except ValidationError as error:
-        return None, field_messages(error, missing)
+        return None, field_messages(error, missing, unanswered)
+
+
+@dataclass(frozen=True)
+class FieldAtFault:
+    """One line of a form's error summary: the control it links to (None: the form as a
+    whole) and a message that names the field."""
+
+    control_id: str | None
+    message: str
+
+
+def error_summary(
+    errors: Mapping[str, str], field_names: Mapping[str, str], unanswered: Mapping[str, str]
+) -> list[FieldAtFault]:
+    """The form's messages in the order of `field_names` (field -> the name people see),
+    each linking to the field's first control, whose id is the field's name. The message of
+    an unanswered field names it already; any other gets the field's name in front."""
+    summary = [FieldAtFault(None, errors["form"])] if "form" in errors else []
+    for field, name in field_names.items():
+        message = errors.get(field)
+        if message is not None and field != "form":
+            named = message if message == unanswered.get(field) else f"{name}: {message}"
+            summary.append(FieldAtFault(field, named))
+    listed = {"form", *field_names}
+    summary.extend(FieldAtFault(None, m) for f, m in errors.items() if f not in listed)
+    return summary
 
 
 def domain_error_messages(error: DomainError) -> dict[str, str]:

@@ -17,7 +17,7 @@ from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import HTMLResponse
 
-from domain.codes import label
+from domain.codes import form_label, label
 from domain.program_settings.models import DEFAULT_TIME_ZONE
 from domain.resources.models import MAX_SEARCH_TEXT_LENGTH, is_web_address
 from domain.resources.search import is_pinned
@@ -34,6 +34,7 @@ EMBED_FRAME_SCRIPT = "peer-support-embed-0.1.0.js"
 templates = Jinja2Blocks(directory=WEB_DIR / "templates")
 templates.env.globals.update(
     label=label,
+    form_label=form_label,
     stylesheet=STYLESHEET,
     htmx=HTMX,
     app_script=APP_SCRIPT,

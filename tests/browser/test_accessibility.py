@@ -31,7 +31,7 @@ def open_crisis_panel(page: Page) -> None:
 
 def submit_empty_log(page: Page) -> None:
     page.get_by_role("button", name="Save encounter").tap()
-    expect(page.get_by_role("alert")).to_contain_text("Please check the fields marked below.")
+    expect(page.locator(".error-summary")).to_contain_text("Choose where it happened")
 
 
 def open_more_details(page: Page) -> None:
@@ -42,7 +42,7 @@ def open_more_details(page: Page) -> None:
 def log_one(page: Page) -> None:
     page.get_by_text("Virtual", exact=True).tap()
     page.get_by_label("Colleague's profession").select_option("pharmacist")
-    page.get_by_text("Under 15 min", exact=True).tap()
+    page.get_by_text("Under 15", exact=True).tap()
     page.get_by_text("Personal", exact=True).tap()
     page.get_by_role("button", name="Save encounter").tap()
     expect(page.locator(".confirmation")).to_contain_text("Encounter logged")

@@ -71,15 +71,15 @@ def test_a_supporter_signs_in_opens_the_guide_and_logs_an_encounter_without_a_re
     assert_fits_the_screen(page)
     expect(page.locator("#month-count")).to_have_text("0")
     # What is nearly always true is already chosen.
-    expect(choice_input(page, "What you offered", "Listening")).to_be_checked()
-    expect(choice_input(page, "Kind of support", "Emotional")).to_be_checked()
+    expect(choice_input(page, "What you did", "Listened")).to_be_checked()
+    expect(choice_input(page, "The help they got", "Comfort")).to_be_checked()
     mark_page(page)
 
-    taps.tap(choice(page, "Where", "Inpatient unit"))
+    taps.tap(choice(page, "Where", "Inpatient"))
     taps.pick(page.get_by_label("Colleague's profession"), "physician")
-    taps.tap(choice(page, "How long", "15–30 min"))
+    taps.tap(choice(page, "How long", "15–30"))
     taps.tap(choice(page, "What it was about", "Adverse event"))
-    expect(choice_input(page, "Where", "Inpatient unit")).to_be_checked()
+    expect(choice_input(page, "Where", "Inpatient")).to_be_checked()
     expect(choice_input(page, "What it was about", "Adverse event")).to_be_checked()
     taps.tap(page.get_by_role("button", name="Save encounter"))
 
@@ -108,9 +108,9 @@ def test_a_logged_encounter_shows_in_my_encounters_and_can_be_changed(
 
     row.get_by_role("link", name="Change").tap()
     expect(page.get_by_role("heading", name=re.compile("^Change the encounter"))).to_be_visible()
-    expect(choice_input(page, "Where", "Inpatient unit")).to_be_checked()
+    expect(choice_input(page, "Where", "Inpatient")).to_be_checked()
     choice(page, "Where", "ICU").tap()
-    choice(page, "How long", "Over 60 min").tap()
+    choice(page, "How long", "Over 60").tap()
     page.get_by_role("button", name="Save changes").tap()
 
     expect(page.get_by_role("status")).to_have_text("Encounter changed.")
@@ -128,24 +128,26 @@ def test_a_missing_answer_is_shown_beside_its_field_and_the_other_answers_are_ke
     page.goto("/log")
     mark_page(page)
 
-    choice(page, "How long", "Under 15 min").tap()
-    choice(page, "What it was about", "Workload and burnout").tap()
+    choice(page, "How long", "Under 15").tap()
+    choice(page, "What it was about", "Workload, burnout").tap()
     page.get_by_role("button", name="Save encounter").tap()
 
-    expect(page.get_by_role("alert")).to_contain_text("Please check the fields marked below.")
-    expect(error_beside(page, "Where")).to_have_text("Choose one.")
-    expect(error_beside(page, "Colleague's profession")).to_have_text("Choose one.")
+    expect(page.get_by_role("alert")).to_contain_text("Check 2 answers")
+    expect(error_beside(page, "Where")).to_have_text("Choose where it happened")
+    expect(error_beside(page, "Colleague's profession")).to_have_text(
+        "Choose the colleague's profession"
+    )
     expect(page.get_by_label("Colleague's profession")).to_have_attribute("aria-invalid", "true")
     # Everything else stays as the supporter left it.
-    expect(choice_input(page, "How long", "Under 15 min")).to_be_checked()
-    expect(choice_input(page, "What it was about", "Workload and burnout")).to_be_checked()
-    expect(choice_input(page, "What you offered", "Listening")).to_be_checked()
-    expect(error_beside(page, "How long")).to_have_count(0)
+    expect(choice_input(page, "How long", "Under 15")).to_be_checked()
+    expect(choice_input(page, "What it was about", "Workload, burnout")).to_be_checked()
+    expect(choice_input(page, "What you did", "Listened")).to_be_checked()
+    expect(error_beside(page, "How long, in minutes")).to_have_count(0)
     assert is_the_same_page(page), "a validation error reloaded the page"
     expect(page.locator("#month-count")).to_have_text("0")
 
     # Fixing the two answers is enough.
-    choice(page, "Where", "Emergency department").tap()
+    choice(page, "Where", "Emergency").tap()
     page.get_by_label("Colleague's profession").select_option("nurse")
     page.get_by_role("button", name="Save encounter").tap()
     expect(page.locator(".confirmation")).to_contain_text("Encounter logged")
@@ -201,7 +203,7 @@ def test_screenshots_of_what_a_tap_opens_at_390(page: Page, live_server: LiveSer
     written.append(screenshot(page, "log-error.png", full_page=False))
     choice(page, "Where", "Office").tap()
     page.get_by_label("Colleague's profession").select_option("dentist")
-    choice(page, "How long", "Under 15 min").tap()
+    choice(page, "How long", "Under 15").tap()
     choice(page, "What it was about", "Moral distress").tap()
     page.get_by_role("button", name="Save encounter").tap()
     expect(page.locator("#month-count")).to_have_text("2")

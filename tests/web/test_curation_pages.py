@@ -422,6 +422,9 @@ def test_errors_show_beside_each_field_with_a_summary_and_keep_every_input(
     assert page.status_code == 422
     text = page.text
     assert 'class="error-summary" role="alert"' in text
+    # The same summary as the log form's (web/templates/_form.html), with its own heading.
+    assert re.search(r'id="error-summary-heading">Please fix these \d+ before saving</h2>', text)
+    assert 'tabindex="-1" autofocus>' in text
     for name, (_value, message) in BAD_INPUT.items():
         if editing and name == "last_reviewed_on":
             continue  # an edit leaves the review to "Mark reviewed"

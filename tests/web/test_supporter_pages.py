@@ -295,9 +295,9 @@ def test_an_invalid_encounter_is_shown_again_with_messages_and_every_answer_kept
     page = client.post("/log", data=as_supporter.form(**form))
     assert page.status_code == 422
     assert "<html" in page.text
-    assert "Please check the fields marked below." in page.text
-    assert '<p class="error" id="setting-error">Choose one.</p>' in page.text
-    assert 'id="stressors-error">Choose at least one.</p>' in page.text
+    assert '<h2 id="error-summary-heading">Check 2 answers</h2>' in page.text
+    assert '<p class="error" id="setting-error">Choose where it happened</p>' in page.text
+    assert 'id="stressors-error">Choose what it was about</p>' in page.text
     assert 'aria-describedby="setting-error"' in page.text
     assert 'id="peer_profession-error"' not in page.text
     assert f'value="{yesterday}"' in page.text

@@ -38,7 +38,15 @@ from domain.resources.service import (
     update_resource,
 )
 from domain.types import MAX_ROW_ID
-from web.forms import Form, FormValues, domain_error_messages, parse_form, whole_number
+from web.forms import (
+    FieldAtFault,
+    Form,
+    FormValues,
+    domain_error_messages,
+    parse_form,
+    whole_number,
+)
+from web.forms import error_summary as summary_of_errors
 from web.pages.common import page, redirect_after_post
 from web.session import CheckedVisitor, SignedInVisitor, Visitor
 
@@ -50,12 +58,9 @@ TEXT_FIELDS = ("title", "description", "phone", "text_number", "url", "email", "
 OPTIONAL_FIELDS = ("phone", "text_number", "url", "email", "location", "hours",
                    "last_reviewed_on")  # fmt: skip
 CHECKBOXES = ("available_24_7", "confidential", "published")
-# The order the fields appear in the form: the error summary lists them the same way.
-FIELD_ORDER = ("form", "title", "category", "description", "audiences", "keywords", "phone",
-               "text_number", "url", "email", "hours", "location", "available_24_7",
-               "confidential", "cost", "published", "last_reviewed_on")  # fmt: skip
+# The fields in the order the form shows them: the error summary lists them the same way.
 FIELD_NAMES = {
-    "form": "", "title": "Title", "category": "Category", "description": "Description",
+    "title": "Title", "category": "Category", "description": "Description",
     "audiences": "Audiences", "keywords": "Keywords and abbreviations", "phone": "Phone",
     "text_number": "Text number", "url": "Web address", "email": "Email", "hours": "Hours",
     "location": "Location", "available_24_7": "Open 24/7", "confidential": "Confidential",
@@ -209,11 +214,11 @@ def preview_of(values: dict[str, Any]) -> ResourceCreate:
     return ResourceCreate(title=UNTITLED, category=ResourceCategory.other)
 
 
-def error_summary(errors: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(field, its name, message) in the form's order, for the summary at the top."""
-    fields = [name for name in errors if name != "delete"]  # said beside the Delete button
-    ordered = sorted(fields, key=lambda f: FIELD_ORDER.index(f) if f in FIELD_ORDER else 99)
-    return [(name, FIELD_NAMES.get(name, name), errors[name]) for name in ordered]
+def error_summary(errors: dict[str, str]) -> list[FieldAtFault]:
+    """The summary at the top, each message after its field's name; a refused delete is said
+    beside the Delete button instead."""
+    shown = {name: message for name, message in errors.items() if name != "delete"}
+    return summary_of_errors(shown, FIELD_NAMES, unanswered={})
 
 
 def form_page(

@@ -25,6 +25,7 @@ from domain.codes import (
     Stressor,
     SupportElement,
     SupportType,
+    form_label,
 )
 from domain.columns import utcnow
 from domain.debriefs.models import DebriefUrgency
@@ -42,6 +43,7 @@ from domain.encounters.service import (
     is_editable,
     list_encounters,
     log_encounter,
+    most_logged_peer_professions,
     to_public,
     update_encounter,
 )
@@ -62,7 +64,7 @@ from domain.sessions.service import attendance_of_supporter, upcoming_program_se
 from domain.supporters.models import Supporter, SupporterUpdate
 from domain.supporters.service import month_bounds, monthly_workload, update_supporter
 from domain.types import MAX_ROW_ID
-from web.forms import Form, FormValues, domain_error_messages, parse_form
+from web.forms import Form, FormValues, domain_error_messages, error_summary, parse_form
 from web.late_forms import kept_answers
 from web.pages.common import page, redirect_after_post
 from web.rendering import is_htmx
@@ -77,6 +79,46 @@ SINGLE_FIELDS = (
     "peer_org_relation", "duration_band", "escalation", "follow_up",
 )  # fmt: skip
 MULTI_FIELDS = ("stressors", "elements", "support_types", "flow_steps")
+# The encounter form's fields in the order the form shows them, by the names people see: the
+# error summary lists them in this order.
+ENCOUNTER_FIELD_NAMES = {
+    "setting": "Where",
+    "peer_profession": "Colleague's profession",
+    "duration_band": "How long",
+    "stressors": "What it was about",
+    "elements": "What you did",
+    "support_types": "The help they got",
+    "occurred_on": "Date",
+    "modality": "How",
+    "initiated_by": "Who started it",
+    "peer_org_relation": "Where the colleague works",
+    "flow_steps": "Guide steps you used",
+    "escalation": "Safety escalation",
+    "follow_up": "Follow-up",
+    "resources_shared": "Resources shared",
+    "supporter_needs_debrief": "Debrief",
+}
+# What a required field left unanswered says, beside it and in the summary at the top.
+UNANSWERED_MESSAGES = {
+    "setting": "Choose where it happened",
+    "peer_profession": "Choose the colleague's profession",
+    "duration_band": "Choose how long it took",
+    "stressors": "Choose what it was about",
+    "elements": "Choose what you did",
+    "support_types": "Choose the help they got",
+    "occurred_on": "Enter the date",
+}
+# Inside the closed "More details": it opens by itself when one of these has a message.
+MORE_DETAILS_FIELDS = (
+    "occurred_on", "modality", "initiated_by", "peer_org_relation", "flow_steps",
+    "escalation", "follow_up", "resources_shared", "supporter_needs_debrief",
+)  # fmt: skip
+# The answers of "More details" that the line summing them up counts (one, several).
+COUNTED_ANSWERS = {
+    "flow_steps": ("guide step", "guide steps"),
+    "resources_shared": ("resource shared", "resources shared"),
+}
+DEBRIEF_WANTED = "Debrief wanted"
 # A typical encounter: listening and emotional support are nearly always part of it.
 LOG_DEFAULTS: dict[str, Any] = {
     "modality": Modality.in_person,
@@ -191,25 +233,76 @@ def encounter_values(form: Form) -> dict[str, Any]:
     return values
 
 
-def log_form_context(session: Session, visitor: Visitor) -> dict[str, Any]:
+def log_form_context(
+    session: Session, visitor: Visitor, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    """What the encounter form needs besides its answers: the choices, the supporter's usual
+    peer professions first, the error summary and the line that sums up "More details"."""
     published = list_resources(
         session=session, actor=visitor.actor, filters=ResourceFilters(), page=PageRequest(200)
     )
+    professions = list_professions(session=session)
+    usual = most_logged_peer_professions(session=session, actor=visitor.actor)
+    by_code = {profession.code: profession for profession in professions}
+    today = program_today(session)
     return {
         **choices(),
-        "professions": list_professions(session=session),
+        "professions": professions,
+        "usual_professions": [by_code[code] for code in usual if code in by_code],
         "shareable_resources": published.items,
-        "today": program_today(session),
+        "today": today,
+        "error_summary": error_summary(errors, ENCOUNTER_FIELD_NAMES, UNANSWERED_MESSAGES),
+        "more_details_open": any(field in errors for field in MORE_DETAILS_FIELDS),
+        "more_details_line": more_details_line(values, today),
+        "counted_answers": COUNTED_ANSWERS,
+        "debrief_wanted": DEBRIEF_WANTED,
     }
+
+
+def more_details_line(values: dict[str, Any], today: date) -> list[str]:
+    """Every answer inside the closed "More details", in the form's order, so that nothing
+    pre-filled is saved unseen ("Today · In person · You approached · ...")."""
+    line = [day_of(values.get("occurred_on"), today)]
+    line += chosen_labels(("modality", "initiated_by", "peer_org_relation"), values)
+    line += counted("flow_steps", values)
+    line += chosen_labels(("escalation", "follow_up"), values)
+    line += counted("resources_shared", values)
+    return line + ([DEBRIEF_WANTED] if values.get("supporter_needs_debrief") else [])
+
+
+def chosen_labels(fields: tuple[str, ...], values: dict[str, Any]) -> list[str]:
+    return [form_label(field, str(values[field])) for field in fields if values.get(field)]
+
+
+def counted(field: str, values: dict[str, Any]) -> list[str]:
+    chosen = len(values.get(field) or [])
+    one, several = COUNTED_ANSWERS[field]
+    return [f"{chosen} {one if chosen == 1 else several}"] if chosen else []
+
+
+def day_of(occurred_on: date | str | None, today: date) -> str:
+    """The day as the line says it: "Today", else the month and day ("Dec 5"); an answer
+    that is no date, as typed (its own message says so)."""
+    if isinstance(occurred_on, str):
+        try:
+            day = date.fromisoformat(occurred_on)
+        except ValueError:
+            return occurred_on or "No date"
+    elif occurred_on is None:
+        return "No date"
+    else:
+        day = occurred_on
+    return "Today" if day == today else day.strftime("%b %-d")
 
 
 def log_page(
     request: Request, session: Session, visitor: Visitor, supporter: Supporter, **context: Any
 ) -> HTMLResponse:
     values = context.pop("values", None) or {**LOG_DEFAULTS, "occurred_on": program_today(session)}
+    errors = context.pop("errors", {})
     return page(
         request, session, visitor, "log.html", active="log", values=values,
-        errors=context.pop("errors", {}), **log_form_context(session, visitor),
+        errors=errors, **log_form_context(session, visitor, values, errors),
         **month_summary(session, visitor, supporter), **context,
     )  # fmt: skip
 
@@ -233,7 +326,9 @@ def log_submit(
 ) -> Response:
     supporter = require_supporter(visitor)
     values = encounter_values(form)
-    data, errors = parse_form(EncounterCreate, values, missing=CHOOSE_ONE)
+    data, errors = parse_form(
+        EncounterCreate, values, missing=CHOOSE_ONE, unanswered=UNANSWERED_MESSAGES
+    )
     if data is not None:
         try:
             logged = log_encounter(session=session, actor=visitor.actor, data=data)
@@ -315,7 +410,7 @@ def edit_form(
     return page(
         request, session, visitor, "edit.html", active="log", encounter=encounter,
         values=values, errors={}, too_late=not is_editable(row), kept_form=kept,
-        kept_address=address, **log_form_context(session, visitor),
+        kept_address=address, **log_form_context(session, visitor, values, {}),
     )  # fmt: skip
 
 
@@ -329,7 +424,9 @@ def edit_submit(
 ) -> Response:
     encounter = to_public(_own_encounter(visitor, session, encounter_id))
     values = encounter_values(form)
-    data, errors = parse_form(EncounterUpdate, values, missing=CHOOSE_ONE)
+    data, errors = parse_form(
+        EncounterUpdate, values, missing=CHOOSE_ONE, unanswered=UNANSWERED_MESSAGES
+    )
     if data is not None:
         try:
             update_encounter(
@@ -344,7 +441,7 @@ def edit_submit(
     return page(
         request, session, visitor, "edit.html", status_code=422, active="log",
         encounter=encounter, values=values, errors=errors, too_late=False,
-        **log_form_context(session, visitor),
+        **log_form_context(session, visitor, values, errors),
     )  # fmt: skip
 
 

@@ -27,11 +27,16 @@
     var target = document.querySelector(input.dataset.filterTarget);
     if (!target) { return; }
     var words = input.value.toLowerCase().trim();
+    var shown = 0;
     target.querySelectorAll("[data-filter-text]").forEach(function (choice) {
       var box = choice.querySelector("input");
       var match = !words || choice.dataset.filterText.indexOf(words) !== -1;
       choice.hidden = !(match || (box && box.checked));
+      if (!choice.hidden) { shown += 1; }
     });
+    // Issue 10: say so rather than show an empty list.
+    var status = input.dataset.filterStatus && document.querySelector(input.dataset.filterStatus);
+    if (status) { status.textContent = shown ? "" : "Nothing found for \u201c" + input.value.trim() + "\u201d."; }
   }
 
   // A fresh log form says "today" in UTC; on a US evening that is already tomorrow.
@@ -68,10 +73,68 @@
     var active = document.activeElement;
     if (row && (!active || active === document.body || !document.contains(active))) { row.focus(); }
   });
-  // After htmx swaps in a confirmation, move focus there so screen readers announce it.
+  // After htmx swaps in a confirmation or a form's error summary, move focus there so screen
+  // readers announce it.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var confirmation = event.detail.target.querySelector(".confirmation, .error[role=alert]");
+    var confirmation = event.detail.target.querySelector(".confirmation, .error-summary, .error[role=alert]");
     if (confirmation) { confirmation.setAttribute("tabindex", "-1"); confirmation.focus(); }
+  });
+
+  // Issue 10, the log form: the line under "More details" sums up every answer inside it
+  // (the server writes it; this keeps it right as answers change). Same words as the server:
+  // each chosen option's own text, "Today" or "Dec 5", counts, the debrief wish.
+  function dayOf(value) {
+    if (!value) { return "No date"; }
+    var now = new Date();
+    var today = new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+    if (value === today) { return "Today"; }
+    var day = new Date(value + "T12:00:00");
+    return isNaN(day) ? value : day.toLocaleDateString("en-US", { month: "short", day: "numeric" });
+  }
+  function moreDetailsLine(details) {
+    var parts = [];
+    var date = details.querySelector("input[type=date]");
+    if (date) { parts.push(dayOf(date.value)); }
+    details.querySelectorAll("fieldset.segmented, [data-count-one], [data-summary-text]").forEach(function (part) {
+      if (part.matches("[data-count-one]")) {
+        var chosen = part.querySelectorAll("input[type=checkbox]:checked").length;
+        if (chosen) { parts.push(chosen + " " + (chosen === 1 ? part.dataset.countOne : part.dataset.countSeveral)); }
+      } else if (part.matches("[data-summary-text]")) {
+        var box = part.querySelector("input");
+        if (box && box.checked) { parts.push(part.dataset.summaryText); }
+      } else {
+        var picked = part.querySelector("input[type=radio]:checked");
+        if (picked) { parts.push(picked.parentNode.textContent.trim()); }
+      }
+    });
+    return parts.join(" \u00b7 ");
+  }
+  function refreshMoreDetailsLine(field) {
+    var details = field.closest("details.more");
+    var line = details && details.querySelector("[data-more-line]");
+    if (line) { line.textContent = moreDetailsLine(details); }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.closest("details.more")) { refreshMoreDetailsLine(event.target); }
+  });
+  function refreshAllMoreDetailsLines(root) {
+    root.querySelectorAll("details.more [data-more-line]").forEach(refreshMoreDetailsLine);
+  }
+  document.addEventListener("DOMContentLoaded", function () { refreshAllMoreDetailsLines(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { refreshAllMoreDetailsLines(event.detail.target); });
+
+  // Issue 10: a link of an error summary opens a closed "More details" around its field and
+  // shows the field's whole group (its legend too, below the sticky header) before focusing
+  // it. Without this script the plain fragment link focuses the control.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(".error-summary a[href^='#']");
+    var target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) { return; }
+    event.preventDefault();
+    var details = target.closest("details");
+    if (details) { details.open = true; }
+    (target.closest("fieldset, .field") || target).scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
   });
 
   // The embed snippet page: copy the snippet (the clipboard where allowed, else the text is

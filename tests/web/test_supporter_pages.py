@@ -181,6 +181,7 @@ def test_guide_resources_and_crisis_help_are_for_anyone_signed_in(
     assert page.headers["cache-control"] == "no-store"
     assert 'href="/log"' not in page.text
     assert 'href="/sessions"' not in page.text
+    assert 'href="/encounters"' not in page.text
 
 
 @pytest.mark.parametrize(
@@ -811,7 +812,7 @@ def test_home_offers_a_debrief_only_when_there_is_a_reason(
 ) -> None:
     page = client.get("/").text
     assert "Would you like a debrief?" not in page
-    assert '<a href="/debrief">Ask a trainer for a debrief</a>' in page
+    assert '<a class="tap-link" href="/debrief">Ask a trainer for a debrief</a>' in page
 
 
 def test_home_offers_a_debrief_when_the_months_number_is_reached(

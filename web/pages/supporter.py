@@ -266,7 +266,7 @@ def my_encounters(
     )  # fmt: skip
     encounters = [to_public(row) for row in listed.items]
     return page(
-        request, session, visitor, "encounters.html", active="log",
+        request, session, visitor, "encounters.html", active="encounters",
         months=group_by_month(encounters), older=listed.next_after_id,
         editable_ids={row.id for row in listed.items if is_editable(row)},
     )  # fmt: skip
@@ -293,7 +293,7 @@ def edit_form(
     row = _own_encounter(visitor, session, encounter_id)
     encounter = to_public(row)
     return page(
-        request, session, visitor, "edit.html", active="log", encounter=encounter,
+        request, session, visitor, "edit.html", active="encounters", encounter=encounter,
         values=encounter.model_dump(), errors={}, too_late=not is_editable(row),
         **log_form_context(session, visitor),
     )  # fmt: skip
@@ -320,7 +320,7 @@ def edit_submit(
         else:
             return redirect_after_post(request, "/encounters?changed=1")
     return page(
-        request, session, visitor, "edit.html", status_code=422, active="log",
+        request, session, visitor, "edit.html", status_code=422, active="encounters",
         encounter=encounter, values=values, errors=errors, too_late=False,
         **log_form_context(session, visitor),
     )  # fmt: skip
@@ -332,7 +332,7 @@ def delete_confirmation(
 ) -> HTMLResponse:
     row = _own_encounter(visitor, session, encounter_id)
     return page(
-        request, session, visitor, "delete.html", active="log", encounter=to_public(row),
+        request, session, visitor, "delete.html", active="encounters", encounter=to_public(row),
         too_late=not is_editable(row),
     )  # fmt: skip
 
@@ -381,7 +381,7 @@ def sessions_page(request: Request, session: SessionDep, visitor: SignedInVisito
     )
     past = [(held, attendance) for held, attendance in record if held.starts_at <= utcnow()]
     return page(
-        request, session, visitor, "sessions.html", active="sessions", upcoming=upcoming,
+        request, session, visitor, "sessions.html", active="home", upcoming=upcoming,
         record=past, attended=sum(1 for _, a in past if a.status == "attended"),
     )  # fmt: skip
 
@@ -404,8 +404,8 @@ def debrief_submit(
     urgency = form.first("urgency")
     if urgency not in DebriefUrgency.__members__:
         return page(
-            request, session, visitor, "debrief.html", status_code=422, requested=False,
-            sent=False, error="Choose when you would like the debrief.",
+            request, session, visitor, "debrief.html", status_code=422, active="home",
+            requested=False, sent=False, error="Choose when you would like the debrief.",
         )  # fmt: skip
     request_debrief(session=session, actor=visitor.actor, urgency=DebriefUrgency(urgency))
     return redirect_after_post(request, "/debrief?sent=1")

@@ -192,7 +192,8 @@ MEASURE_TARGETS = """() => {
   const offenders = [];
   for (const t of targets) {
     if (t.w >= 43.99 && t.h >= 43.99) continue;
-    // WCAG 2.5.8's spacing exception: a 44px square centred on the target overlaps no other target.
+    // WCAG 2.5.8's spacing exception with the house's 44px: a 44px square centred on the target
+    // overlaps no other target. Under 24px (2.5.8's own minimum) never passes.
     const square = { x: t.x + t.w / 2 - 22, y: t.y + t.h / 2 - 22, w: 44, h: 44 };
     const crowded = targets.filter(o => o !== t && o.fixed === t.fixed && !o.el.contains(t.el)
       && !t.el.contains(o.el) && overlaps(square, o)).map(o => o.name);
@@ -220,14 +221,21 @@ TARGET_PAGES: dict[str, Callable[[Page], None]] = {
 def test_every_link_and_button_is_big_enough_for_a_thumb(
     phone_page: Page, live_server: LiveServer
 ) -> None:
+    """Measured for a new supporter (home offers "Ask a trainer for a debrief", My encounters
+    "Log one") and for one past the month's number with 51 encounters (the debrief prompt,
+    "Older encounters")."""
     page = phone_page
-    sign_in(page, live_server.new_supporter(encounters=51))  # 51: "Older encounters" shows
     too_small: list[str] = []
-    for name, go in TARGET_PAGES.items():
-        go(page)
-        measured = page.evaluate(MEASURE_TARGETS)
-        assert measured["count"] > 5, f"{name}: nothing measured"
-        too_small += [f"{name}: {offender}" for offender in measured["offenders"]]
+    for encounters in (0, 51):
+        page.context.clear_cookies()
+        sign_in(page, live_server.new_supporter(encounters=encounters))
+        for name, go in TARGET_PAGES.items():
+            if encounters == 0 and name == "delete confirmation":
+                continue
+            go(page)
+            measured = page.evaluate(MEASURE_TARGETS)
+            assert measured["count"] > 5, f"{name}: nothing measured"
+            too_small += [f"{name}, {encounters}: {offender}" for offender in measured["offenders"]]
     assert too_small == [], "under 44x44 CSS px without the spacing:\n" + "\n".join(too_small)
 
 

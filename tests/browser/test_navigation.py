@@ -377,15 +377,15 @@ def program_zone(live_server: LiveServer) -> Iterator[str]:
 
 
 def shown_times(page: Page) -> list[tuple[datetime, str, bool]]:
-    """Each full date-time on the page: the moment, its text, whether it is a date only."""
+    """Each date-time the sessions page shows: the moment, its text, whether a date only."""
     page.goto("/sessions")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sessions")
-    times = page.locator("time[datetime]")
+    times = page.locator("time[data-local-time]")
     found = [
         (
             datetime.fromisoformat(element.get_attribute("datetime") or ""),
             element.inner_text(),
-            element.get_attribute("data-local-style") == "date",
+            element.get_attribute("data-local-time") == "date",
         )
         for element in times.all()
     ]

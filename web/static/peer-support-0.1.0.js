@@ -106,7 +106,8 @@
 
 // Issue 10: navigation. The crisis panel closes on Escape (focus back on its button) and on a
 // tap outside; the guide's previous/next links scroll smoothly and move the focus to the card's
-// heading; full date-times show in the phone's own zone. Without this block the <details>
+// heading; supporter pages' date-times (`<time data-local-time>`) show in the phone's own zone
+// (the workspace keeps the program's zone on purpose). Without this block the <details>
 // still toggles, the links still jump to their card and the times show in the program's zone.
 (function () {
   "use strict";
@@ -143,7 +144,7 @@
     history.replaceState(history.state, "", link.getAttribute("href"));
   });
 
-  // "Mon Dec 7, 2026, 3:00 PM" (the server's pattern) or "Dec 7, 2026" for data-local-style="date".
+  // "Mon Dec 7, 2026, 3:00 PM" (the server's pattern) or "Dec 7, 2026" for data-local-time="date".
   function localText(moment, style) {
     var options = { month: "short", day: "numeric", year: "numeric" };
     if (style !== "date") {
@@ -158,13 +159,13 @@
     return parts.weekday + " " + date + ", " + parts.hour + ":" + parts.minute + " " + parts.dayPeriod;
   }
   function useLocalTimes(root) {
-    root.querySelectorAll("time[datetime]").forEach(function (element) {
+    root.querySelectorAll("time[datetime][data-local-time]").forEach(function (element) {
       var value = element.getAttribute("datetime");
       // Only a full date-time with its offset: a bare date (an encounter's day) stays as it is.
       if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) { return; }
       var moment = new Date(value);
       if (isNaN(moment.getTime())) { return; }
-      element.textContent = localText(moment, element.dataset.localStyle);
+      element.textContent = localText(moment, element.dataset.localTime);
     });
   }
   document.addEventListener("DOMContentLoaded", function () { useLocalTimes(document); });

@@ -864,7 +864,7 @@ def test_home_offers_a_debrief_only_when_there_is_a_reason(
 ) -> None:
     page = client.get("/").text
     assert "Would you like a debrief?" not in page
-    assert '<a class="tap-link" href="/debrief">Ask a trainer for a debrief</a>' in page
+    assert '<a class="thumb-link" href="/debrief">Ask a trainer for a debrief</a>' in page
 
 
 def test_home_offers_a_debrief_when_the_months_number_is_reached(

@@ -82,6 +82,8 @@ SIGNED_IN: dict[str, tuple[str, Callable[[Page], None]]] = {
     "resources with nothing found": ("/resources?q=quixotic+zephyr", nothing),
     "sessions": ("/sessions", nothing),
     "debrief": ("/debrief", nothing),
+    "crisis": ("/crisis", nothing),
+    "guide at its second step": ("/guide", open_the_first("Next", "Encounter guide")),
 }
 
 

@@ -54,7 +54,8 @@ def test_the_front_page_and_the_footer_link_to_it(client: TestClient) -> None:
     front = get(client, "/").text
 
     assert 'href="/directory"' in front.split("<footer")[0]
-    assert '<a href="/directory">Resource directory</a>' in front.split("<footer")[1]
+    footer = front.split("<footer")[1]
+    assert '<a class="thumb-link" href="/directory">Resource directory</a>' in footer
 
 
 def test_it_is_the_same_for_a_signed_in_person_and_the_session_is_not_touched(

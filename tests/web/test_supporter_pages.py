@@ -181,6 +181,59 @@ def test_guide_resources_and_crisis_help_are_for_anyone_signed_in(
     assert page.headers["cache-control"] == "no-store"
     assert 'href="/log"' not in page.text
     assert 'href="/sessions"' not in page.text
+    assert 'href="/encounters"' not in page.text
+
+
+# Each page and the tab it lights (the keys every page agrees on: sessions and debrief are
+# reached from Home, the crisis contacts from the guide).
+LIT_TABS = {
+    "/": "Home",
+    "/supporter": "Home",
+    "/guide": "Guide",
+    "/log": "Log",
+    "/encounters": "My encounters",
+    "/encounters/{id}/edit": "My encounters",
+    "/encounters/{id}/delete": "My encounters",
+    "/resources": "Resources",
+    "/sessions": "Home",
+    "/debrief": "Home",
+    "/crisis": "Guide",
+}
+TAB_LINK = re.compile(r'<a href="([^"]+)" (aria-current="page")?>([^<]+)</a>')
+
+
+def tab_bar(page: str) -> list[tuple[str, bool, str]]:
+    """The main tab bar's links: (address, lit, name)."""
+    nav = page.split('<nav class="site-nav tab-bar" aria-label="Main">')[1].split("</nav>")[0]
+    return [(href, bool(lit), name) for href, lit, name in TAB_LINK.findall(nav)]
+
+
+@pytest.mark.parametrize("path", list(LIT_TABS))
+def test_a_supporters_tab_bar_has_five_tabs_and_lights_the_page(
+    client: TestClient, db: Session, supporter: Supporter, as_supporter: Browser, path: str
+) -> None:
+    encounter = log(db, supporter)
+    tabs = tab_bar(client.get(path.format(id=encounter.id)).text)
+    assert [(href, name) for href, _, name in tabs] == [
+        ("/", "Home"), ("/log", "Log"), ("/encounters", "My encounters"),
+        ("/resources", "Resources"), ("/guide", "Guide"),
+    ]  # fmt: skip
+    assert [name for _, lit, name in tabs if lit] == [LIT_TABS[path]]
+
+
+def test_people_without_a_supporter_profile_get_home_resources_and_guide(
+    client: TestClient, as_member: Browser
+) -> None:
+    tabs = tab_bar(client.get("/resources").text)
+    assert tabs == [
+        ("/", False, "Home"),
+        ("/resources", True, "Resources"),
+        ("/guide", False, "Guide"),
+    ]
+
+
+def test_signed_out_visitors_get_no_tab_bar(client: TestClient) -> None:
+    assert 'aria-label="Main"' not in client.get("/crisis").text
 
 
 @pytest.mark.parametrize(
@@ -811,7 +864,7 @@ def test_home_offers_a_debrief_only_when_there_is_a_reason(
 ) -> None:
     page = client.get("/").text
     assert "Would you like a debrief?" not in page
-    assert '<a href="/debrief">Ask a trainer for a debrief</a>' in page
+    assert '<a class="thumb-link" href="/debrief">Ask a trainer for a debrief</a>' in page
 
 
 def test_home_offers_a_debrief_when_the_months_number_is_reached(

@@ -71,4 +71,4 @@ def workspace_home(
     request: Request, session: Session, visitor: Visitor, template: str, **context: Any
 ) -> Response:
     areas = [(link, AREA_DESCRIPTIONS.get(link.key, "")) for link in workspace_links(visitor.actor)]
-    return page(request, session, visitor, template, areas=areas, **context)
+    return page(request, session, visitor, template, active="home", areas=areas, **context)

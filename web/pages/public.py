@@ -59,7 +59,7 @@ def home(request: Request, session: SessionDep, visitor: MaybeVisitor) -> Respon
 
 @router.get("/crisis", response_class=HTMLResponse)
 def crisis(request: Request, session: SessionDep, visitor: MaybeVisitor) -> HTMLResponse:
-    return page(request, session, visitor, "crisis.html")
+    return page(request, session, visitor, "crisis.html", active="guide")
 
 
 @router.get("/sign-in", response_class=HTMLResponse)

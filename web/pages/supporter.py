@@ -378,7 +378,7 @@ def my_encounters(
     )  # fmt: skip
     encounters = [to_public(row) for row in listed.items]
     return page(
-        request, session, visitor, "encounters.html", active="log",
+        request, session, visitor, "encounters.html", active="encounters",
         months=group_by_month(encounters), older=listed.next_after_id,
         editable_ids={row.id for row in listed.items if is_editable(row)},
     )  # fmt: skip
@@ -408,7 +408,7 @@ def edit_form(
     kept = kept_form_for(session=session, actor=visitor.actor, address=address)
     values = encounter_values(kept_answers(kept)) if kept else encounter.model_dump()
     return page(
-        request, session, visitor, "edit.html", active="log", encounter=encounter,
+        request, session, visitor, "edit.html", active="encounters", encounter=encounter,
         values=values, errors={}, too_late=not is_editable(row), kept_form=kept,
         kept_address=address, **log_form_context(session, visitor, values, {}),
     )  # fmt: skip
@@ -439,7 +439,7 @@ def edit_submit(
             discard_kept_form(session=session, actor=visitor.actor, address=address)
             return redirect_after_post(request, "/encounters?changed=1")
     return page(
-        request, session, visitor, "edit.html", status_code=422, active="log",
+        request, session, visitor, "edit.html", status_code=422, active="encounters",
         encounter=encounter, values=values, errors=errors, too_late=False,
         **log_form_context(session, visitor, values, errors),
     )  # fmt: skip
@@ -451,7 +451,7 @@ def delete_confirmation(
 ) -> HTMLResponse:
     row = _own_encounter(visitor, session, encounter_id)
     return page(
-        request, session, visitor, "delete.html", active="log", encounter=to_public(row),
+        request, session, visitor, "delete.html", active="encounters", encounter=to_public(row),
         too_late=not is_editable(row),
     )  # fmt: skip
 
@@ -500,7 +500,7 @@ def sessions_page(request: Request, session: SessionDep, visitor: SignedInVisito
     )
     past = [(held, attendance) for held, attendance in record if held.starts_at <= utcnow()]
     return page(
-        request, session, visitor, "sessions.html", active="sessions", upcoming=upcoming,
+        request, session, visitor, "sessions.html", active="home", upcoming=upcoming,
         record=past, attended=sum(1 for _, a in past if a.status == "attended"),
     )  # fmt: skip
 
@@ -526,8 +526,8 @@ def debrief_submit(
     urgency = form.first("urgency")
     if urgency not in DebriefUrgency.__members__:
         return page(
-            request, session, visitor, "debrief.html", status_code=422, requested=False,
-            sent=False, error="Choose when you would like the debrief.",
+            request, session, visitor, "debrief.html", status_code=422, active="home",
+            requested=False, sent=False, error="Choose when you would like the debrief.",
         )  # fmt: skip
     request_debrief(session=session, actor=visitor.actor, urgency=DebriefUrgency(urgency))
     discard_kept_form(session=session, actor=visitor.actor, address=DEBRIEF_ADDRESS)

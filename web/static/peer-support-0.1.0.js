@@ -209,3 +209,71 @@
     if (event.detail.successful) { lastTouched = Date.now(); } // every signed-in request touches it
   });
 })();
+
+// Issue 10: navigation. The crisis panel closes on Escape (focus back on its button) and on a
+// tap outside; the guide's previous/next links scroll smoothly and move the focus to the card's
+// heading; supporter pages' date-times (`<time data-local-time>`) show in the phone's own zone
+// (the workspace keeps the program's zone on purpose). Without this block the <details>
+// still toggles, the links still jump to their card and the times show in the program's zone.
+(function () {
+  "use strict";
+
+  function openCrisisPanels() {
+    return document.querySelectorAll("details.crisis[open]");
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    openCrisisPanels().forEach(function (panel) {
+      panel.open = false;
+      var button = panel.querySelector("summary");
+      if (button) { button.focus(); }
+    });
+  });
+  document.addEventListener("click", function (event) {
+    openCrisisPanels().forEach(function (panel) {
+      if (!panel.contains(event.target)) { panel.open = false; }
+    });
+  });
+
+  var reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-step-link]");
+    if (!link) { return; }
+    var card = document.getElementById(link.getAttribute("href").slice(1));
+    if (!card) { return; }
+    event.preventDefault();
+    card.scrollIntoView({
+      behavior: reduceMotion.matches ? "auto" : "smooth", block: "nearest", inline: "center"
+    });
+    var heading = card.querySelector("h2");
+    if (heading) { heading.focus({ preventScroll: true }); }
+    history.replaceState(history.state, "", link.getAttribute("href"));
+  });
+
+  // "Mon Dec 7, 2026, 3:00 PM" (the server's pattern) or "Dec 7, 2026" for data-local-time="date".
+  function localText(moment, style) {
+    var options = { month: "short", day: "numeric", year: "numeric" };
+    if (style !== "date") {
+      options.weekday = "short"; options.hour = "numeric"; options.minute = "2-digit";
+    }
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", options).formatToParts(moment).forEach(function (part) {
+      parts[part.type] = part.value;
+    });
+    var date = parts.month + " " + parts.day + ", " + parts.year;
+    if (style === "date") { return date; }
+    return parts.weekday + " " + date + ", " + parts.hour + ":" + parts.minute + " " + parts.dayPeriod;
+  }
+  function useLocalTimes(root) {
+    root.querySelectorAll("time[datetime][data-local-time]").forEach(function (element) {
+      var value = element.getAttribute("datetime");
+      // Only a full date-time with its offset: a bare date (an encounter's day) stays as it is.
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) { return; }
+      var moment = new Date(value);
+      if (isNaN(moment.getTime())) { return; }
+      element.textContent = localText(moment, element.dataset.localTime);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { useLocalTimes(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { useLocalTimes(event.detail.target); });
+})();

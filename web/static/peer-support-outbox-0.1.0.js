@@ -85,6 +85,11 @@
   function isLogForm(element) {
     return element && element.matches && element.matches("form[data-outbox]");
   }
+  // The element that made the request: htmx tells afterRequest to a parent once the form
+  // itself has been swapped away (the confirmation replaces it).
+  function requester(event) {
+    return event.detail.requestConfig ? event.detail.requestConfig.elt : event.detail.elt;
+  }
   function keep(request, reason) {
     var items = load().filter(function (item) { return item.key !== request.key && item.key !== fixing; });
     items.push({
@@ -103,6 +108,12 @@
     announcement = "Saved on this phone.";
     render();
     scheduleRetries();
+    // The notice sits above the form: bring it into view, as a confirmation would be.
+    var notice = document.querySelector("[data-outbox-list]");
+    if (notice) {
+      notice.setAttribute("tabindex", "-1");
+      notice.focus();
+    }
   }
 
   document.addEventListener("htmx:configRequest", function (event) {
@@ -118,7 +129,7 @@
     }
   });
   function unreachable(event) {
-    if (isLogForm(event.detail.elt)) { keepAndStartAfresh(event.detail.elt); }
+    if (isLogForm(requester(event))) { keepAndStartAfresh(requester(event)); }
   }
   document.addEventListener("htmx:sendError", unreachable);
   document.addEventListener("htmx:timeout", unreachable);
@@ -126,14 +137,16 @@
   // too, with the same key, instead of an error page in place of the form.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if (isLogForm(event.detail.elt) && (status === 409 || status >= 500)) {
+    if (isLogForm(requester(event)) && (status === 409 || status >= 500)) {
       event.detail.shouldSwap = false;
-      keepAndStartAfresh(event.detail.elt);
+      keepAndStartAfresh(requester(event));
     }
   });
+  // htmx says afterRequest before sendError and timeout: without an answer (status 0) the
+  // request stays pending for them.
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (!isLogForm(event.detail.elt) || !pending) { return; }
     var status = event.detail.xhr.status;
+    if (!isLogForm(requester(event)) || !pending || !status) { return; }
     if (status >= 200 && status < 300) {
       if (fixing) { remove(fixing); }
       fixing = null;
@@ -264,7 +277,8 @@
     var item = ownItems(load()).filter(function (queued) { return queued.key === key; })[0];
     if (!form || !item) { return; }
     form.reset();
-    Array.prototype.forEach.call(form.elements, function (field) {
+    // Not `form.elements`: the log form has a field named "elements", which hides it.
+    form.querySelectorAll("input, select, textarea").forEach(function (field) {
       if (!field.name || field.name === "csrf_token") { return; }
       var values = item.fields.filter(function (pair) { return pair[0] === field.name; })
         .map(function (pair) { return pair[1]; });
@@ -276,9 +290,9 @@
     });
     formKey = item.key;
     fixing = item.key;
-    var faulty = (item.fault || []).map(function (name) { return form.elements.namedItem(name); })
-      .filter(Boolean)[0];
-    var target = faulty && faulty.length !== undefined && !faulty.tagName ? faulty[0] : faulty;
+    var target = (item.fault || []).map(function (name) {
+      return form.querySelector('[name="' + name.replace(/["\\]/g, "") + '"]');
+    }).filter(Boolean)[0];
     var details = target && target.closest("details");
     if (details) { details.open = true; }
     (target || form.querySelector("input, select")).focus();

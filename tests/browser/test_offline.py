@@ -342,3 +342,49 @@ def test_a_log_of_another_person_on_this_phone_is_not_sent_under_this_session(
     assert posted == []
     assert encounters_of(live_server, login) == 0
     assert stored_outbox(page) is not None
+
+
+def test_every_save_carries_a_key_and_a_server_that_cannot_save_yet_keeps_it_waiting(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    page = offline_page
+    login = live_server.new_supporter()
+    sign_in(page, login)
+    page.goto("/log")
+    keys: list[str] = []
+
+    def answered_busy(route: Route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        route.fulfill(status=503, headers={"Retry-After": "2"}, body="<p>Busy</p>")
+
+    page.route(re.compile(r"/log$"), answered_busy, times=1)
+    fill_in_a_typical_encounter(page)
+    save(page)
+
+    # Kept on the phone, not an error page in place of the form.
+    expect(outbox_notice(page)).to_have_text(f"Saved on this phone. {WAITING}")
+    expect(page.get_by_role("heading", name="Log an encounter")).to_be_visible()
+    assert re.fullmatch(r"[0-9a-f-]{32,36}", keys[0]), keys
+    assert encounters_of(live_server, login) == 0
+
+    sent: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.headers.get("idempotency-key"))
+            if request.method == "POST" and request.url.endswith("/log")
+            else None
+        ),
+    )
+    page.reload()
+    expect(outbox_notice(page)).to_have_text("Sent: 1 encounter.")
+    assert sent == keys
+    assert encounters_of(live_server, login) == 1
+
+    # The next Save, online, gets a key of its own and logs at once.
+    fill_in_a_typical_encounter(page)
+    save(page)
+    expect(page.locator(".confirmation")).to_contain_text("Encounter logged")
+    assert len(sent) == 2
+    assert sent[1] not in (None, keys[0])
+    assert encounters_of(live_server, login) == 2

@@ -3,7 +3,7 @@
 // pages use and serves them from the cache first, so a page opened before the signal went still
 // has its styles and scripts. Nothing else passes through the cache: pages, form answers and
 // API answers go to the network as if there were no worker.
-/* global self, caches, fetch, URL */
+/* global self, caches, fetch, Request, URL */
 "use strict";
 
 var CACHE = self.PEER_SUPPORT_CACHE;
@@ -12,9 +12,10 @@ var PRECACHE = self.PEER_SUPPORT_PRECACHE;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
-    caches.open(CACHE).then(function (cache) { return cache.addAll(PRECACHE); }).then(function () {
-      return self.skipWaiting();
-    })
+    caches.open(CACHE).then(function (cache) {
+      // From the server, not the browser's HTTP cache: a new worker means new file contents.
+      return cache.addAll(PRECACHE.map(function (path) { return new Request(path, { cache: "reload" }); }));
+    }).then(function () { return self.skipWaiting(); })
   );
 });
 

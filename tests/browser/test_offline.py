@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
@@ -23,6 +23,7 @@ from domain.supporters.models import Supporter
 from domain.users.models import User
 from domain.web_sessions.models import WebSession
 from tests.browser.conftest import (
+    PHONE,
     ConsoleWatch,
     LiveServer,
     Login,
@@ -30,6 +31,7 @@ from tests.browser.conftest import (
     screenshot,
     sign_in,
 )
+from tests.browser.test_accessibility import violations_report
 
 pytestmark = pytest.mark.browser
 
@@ -388,3 +390,98 @@ def test_every_save_carries_a_key_and_a_server_that_cannot_save_yet_keeps_it_wai
     assert len(sent) == 2
     assert sent[1] not in (None, keys[0])
     assert encounters_of(live_server, login) == 2
+
+
+def test_what_waits_is_sent_again_every_30_seconds(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    page = offline_page
+    page.clock.install()
+    login = live_server.new_supporter()
+    sign_in(page, login)
+    page.goto("/log")
+    page.route(re.compile(r"/log$"), lambda route: route.abort(), times=1)
+    fill_in_a_typical_encounter(page)
+    save(page)
+    expect(outbox_notice(page)).to_have_text(f"Saved on this phone. {WAITING}")
+
+    page.clock.run_for(29_000)
+    page.wait_for_timeout(300)
+    expect(outbox_notice(page)).to_contain_text(WAITING)
+    assert encounters_of(live_server, login) == 0
+    page.clock.run_for(1_000)  # 30 s after it was kept
+
+    expect(outbox_notice(page)).to_have_text("Sent: 1 encounter.")
+    assert encounters_of(live_server, login) == 1
+
+
+def test_a_new_service_worker_deletes_the_old_static_cache(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    context = phone_context(browser, live_server, PHONE)
+    # An older worker's cache, and one that is not ours, are there before this worker installs.
+    context.add_init_script(
+        "if (!sessionStorage.getItem('seeded')) {"
+        " sessionStorage.setItem('seeded', '1');"
+        " caches.open('peer-support-static-0000000000000000');"
+        " caches.open('someone-elses-cache'); }"
+    )
+    page = context.new_page()
+    watch = ConsoleWatch(page)
+    page.goto("/sign-in")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # the worker now controls the page
+    names = page.evaluate("caches.keys()")
+    context.close()
+    assert watch.errors == []
+    ours = [name for name in names if name.startswith("peer-support-static-")]
+    assert len(ours) == 1, names
+    assert ours[0] != "peer-support-static-0000000000000000"
+    assert "someone-elses-cache" in names
+
+
+def seed_outbox(page: Page) -> None:
+    """One log in each state for the signed-in person, as the outbox would have stored them."""
+    owner = page.evaluate("document.body.dataset.userId")
+    items = [
+        {"key": f"{state}-key", "owner": owner, "saved_at": "2026-01-05T10:00:00Z",
+         "fields": [["setting", "icu"]], "state": state, "reason": reason,
+         "fault": ["peer_profession"] if state == "refused" else []}
+        for state, reason in (
+            ("waiting", ""),
+            ("signin", ""),
+            ("refused", "Colleague's profession: Choose one."),
+        )
+    ]  # fmt: skip
+    page.evaluate(
+        "items => window.localStorage.setItem('peer-support-outbox', JSON.stringify(items))", items
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_waiting_logs_and_the_sign_out_warning_pass_axe(
+    page: Page, live_server: LiveServer, scheme: Literal["light", "dark"]
+) -> None:
+    page.emulate_media(color_scheme=scheme)
+    sign_in(page, live_server.new_supporter())
+    page.context.set_offline(True)  # so the seeded logs stay as they are
+    seed_outbox(page)
+    page.evaluate("window.dispatchEvent(new StorageEvent('storage', {key: 'peer-support-outbox'}))")
+    expect(outbox_notice(page)).to_have_text("3 encounters waiting to send.")
+    items = page.locator(".outbox-item")
+    expect(items).to_have_count(3)
+    expect(items.nth(1).get_by_role("link", name="Sign in to send")).to_have_attribute(
+        "href", "/sign-in?next=/log"
+    )
+    expect(items.nth(2).get_by_role("link", name="Fix it")).to_be_visible()
+    for link in page.locator(".outbox-item a").all():
+        box = link.bounding_box()
+        assert box is not None
+        assert box["height"] >= 44
+    assert violations_report(page) == ""
+
+    page.get_by_role("button", name="Sign out").tap()
+    expect(page.get_by_role("alert")).to_have_text(
+        "3 encounters have not been sent and will be deleted from this phone."
+    )
+    assert violations_report(page) == ""

@@ -485,3 +485,23 @@ def test_the_waiting_logs_and_the_sign_out_warning_pass_axe(
         "3 encounters have not been sent and will be deleted from this phone."
     )
     assert violations_report(page) == ""
+
+
+def test_a_phone_that_cannot_keep_the_log_says_so_and_keeps_the_answers_in_the_form(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    page = offline_page
+    sign_in(page, live_server.new_supporter())
+    page.goto("/log")
+    page.evaluate(
+        "() => { Storage.prototype.setItem = function () {"
+        " throw new DOMException('full', 'QuotaExceededError'); }; }"
+    )
+    fill_in_a_typical_encounter(page)
+    page.context.set_offline(True)
+    save(page)
+
+    expect(outbox_notice(page)).to_contain_text("Not saved: this phone cannot keep it")
+    expect(page.locator('input[name="setting"][value="icu"]')).to_be_checked()
+    expect(page.locator('select[name="peer_profession"]')).to_have_value("physician")
+    assert stored_outbox(page) is None

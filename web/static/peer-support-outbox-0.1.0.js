@@ -35,6 +35,7 @@
       return [];
     }
   }
+  // False when the phone refuses to keep it (storage full, or turned off in a private window).
   function store(items) {
     try {
       if (items.length) {
@@ -42,8 +43,9 @@
       } else {
         window.localStorage.removeItem(STORAGE_KEY);
       }
+      return true;
     } catch (error) {
-      announcement = "This phone could not keep the encounter: its storage is full or off.";
+      return false;
     }
   }
   function currentUser() {
@@ -96,11 +98,19 @@
       key: request.key, owner: currentUser(), saved_at: new Date().toISOString(),
       fields: request.fields, state: "waiting", reason: reason || "", fault: []
     });
-    store(items);
+    return store(items);
   }
   function keepAndStartAfresh(form, reason) {
     if (!pending) { return; }
-    keep(pending, reason);
+    if (!keep(pending, reason)) {
+      // Not kept: the answers stay in the form (and its key with them) for another Save.
+      pending = null;
+      announcement = "Not saved: this phone cannot keep it (its storage is full or turned off). " +
+        "Save again when you have a connection.";
+      render();
+      showNotice();
+      return;
+    }
     pending = null;
     formKey = null;
     fixing = null;
@@ -108,7 +118,10 @@
     announcement = "Saved on this phone.";
     render();
     scheduleRetries();
-    // The notice sits above the form: bring it into view, as a confirmation would be.
+    showNotice();
+  }
+  // The notice sits above the form: bring it into view, as a confirmation would be.
+  function showNotice() {
     var notice = document.querySelector("[data-outbox-list]");
     if (notice) {
       notice.setAttribute("tabindex", "-1");

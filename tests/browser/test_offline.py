@@ -303,6 +303,8 @@ def test_signing_out_with_a_log_waiting_warns_then_deletes_it_from_the_phone(
         "1 encounter has not been sent and will be deleted from this phone."
     )
     assert "/log" in page.url, "still signed in until confirmed"
+    width = page.viewport_size["width"]  # type: ignore[index]
+    screenshot(page, f"offline-sign-out-warning-{width}.png", full_page=False)
     assert stored_outbox(page) is not None
     page.get_by_role("button", name="Keep signed in").tap()
     expect(warning).to_have_count(0)

@@ -404,6 +404,8 @@
       form.insertBefore(warning, form.firstChild);
       form.appendChild(cancel);
       submit.focus();
+      // The warning pushed the buttons down, and the focused button does not scroll by itself.
+      if (form.scrollIntoView) { form.scrollIntoView({ block: "nearest" }); }
       return;
     }
     var user = currentUser();

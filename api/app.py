@@ -30,6 +30,7 @@ from web.pages.embed_snippet import router as embed_snippet_pages
 from web.pages.inbox import router as inbox_pages
 from web.pages.kept_forms import router as kept_form_pages
 from web.pages.mail_queue import router as mail_queue_pages
+from web.pages.offline import router as offline_pages
 from web.pages.public import router as public_pages
 from web.pages.reports import router as reports_pages
 from web.pages.roster import router as roster_pages
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(supporter_pages)
     app.include_router(kept_form_pages)
     app.include_router(session_alive_pages)
+    app.include_router(offline_pages)
     app.include_router(inbox_pages)
     # Before the curation pages: their `/curation/{id}` must not take `/curation/embed`.
     app.include_router(embed_snippet_pages)

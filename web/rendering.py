@@ -28,6 +28,8 @@ STATIC_DIR = WEB_DIR / "static"
 STYLESHEET = "peer-support-0.1.0.css"
 HTMX = "htmx-2.0.11.min.js"
 APP_SCRIPT = "peer-support-0.1.0.js"
+# Keeps a log saved without a signal on the phone and sends it later (web/pages/offline.py).
+OUTBOX_SCRIPT = "peer-support-outbox-0.1.0.js"
 # Inside the embedded directory: reports its height to the page that frames it.
 EMBED_FRAME_SCRIPT = "peer-support-embed-0.1.0.js"
 
@@ -38,6 +40,7 @@ templates.env.globals.update(
     stylesheet=STYLESHEET,
     htmx=HTMX,
     app_script=APP_SCRIPT,
+    outbox_script=OUTBOX_SCRIPT,
     embed_frame_script=EMBED_FRAME_SCRIPT,
     workspace_links=workspace_links,
     # The directory's rules, asked by the entry card (`_resource_card.html`) rather than

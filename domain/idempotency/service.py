@@ -63,6 +63,16 @@ class KeyInProgress(Conflict):
         )
 
 
+class KeyUsedForAnotherRequest(InvalidInput):
+    """The key was used before with a different request: nothing is done or replayed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used with a different request; use a new key.",
+            field="Idempotency-Key",
+        )
+
+
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
@@ -106,10 +116,7 @@ def _claim(session: Session, *, actor: Actor, key: str, fingerprint: str) -> Sto
         )
     ).first()
     if record is not None and record.request_hash != fingerprint:
-        raise InvalidInput(
-            "This Idempotency-Key was used with a different request; use a new key.",
-            field="Idempotency-Key",
-        )
+        raise KeyUsedForAnotherRequest()
     if record is None or record.status_code is None or record.response_body is None:
         raise KeyInProgress()  # gone or not finished (not seen today): ask for a retry
     return StoredResponse(status_code=record.status_code, body=record.response_body)

@@ -3,6 +3,8 @@ resources, sessions and asking for a debrief. Every rule is a domain service's."
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -48,6 +50,13 @@ from domain.encounters.service import (
     update_encounter,
 )
 from domain.errors import DomainError, PermissionDenied
+from domain.idempotency.service import (
+    KeyInProgress,
+    KeyUsedForAnotherRequest,
+    StoredResponse,
+    request_fingerprint,
+    run_once,
+)
 from domain.kept_forms.service import (
     DEBRIEF_ADDRESS,
     LOG_ADDRESS,
@@ -62,7 +71,12 @@ from domain.resources.search import find_resources, nothing_found_message
 from domain.resources.service import ResourceFilters, list_resources
 from domain.sessions.service import attendance_of_supporter, upcoming_program_sessions
 from domain.supporters.models import Supporter, SupporterUpdate
-from domain.supporters.service import month_bounds, monthly_workload, update_supporter
+from domain.supporters.service import (
+    MonthlyWorkload,
+    month_bounds,
+    monthly_workload,
+    update_supporter,
+)
 from domain.types import MAX_ROW_ID
 from web.forms import Form, FormValues, domain_error_messages, error_summary, parse_form
 from web.late_forms import kept_answers
@@ -73,6 +87,11 @@ from web.session import CheckedVisitor, SignedInVisitor, Visitor
 router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 ENCOUNTER_LOGGED = "encounter-logged"
+IDEMPOTENCY_KEY = "Idempotency-Key"
+KEY_REFUSED = (
+    "Not saved: this encounter was sent before with other answers. Check My encounters; "
+    "saving again logs it as a new encounter."
+)
 CHOOSE_ONE = "Choose one."
 SINGLE_FIELDS = (
     "occurred_on", "setting", "initiated_by", "modality", "peer_profession",
@@ -324,6 +343,9 @@ def log_form(request: Request, session: SessionDep, visitor: SignedInVisitor) ->
 def log_submit(
     request: Request, session: SessionDep, visitor: CheckedVisitor, form: FormValues
 ) -> Response:
+    """Log an encounter. With an `Idempotency-Key` header (the phone's outbox sends one, and so
+    does every htmx Save) the same key logs at most once: a retry after a dropped connection
+    gets the same confirmation and makes no second encounter."""
     supporter = require_supporter(visitor)
     values = encounter_values(form)
     data, errors = parse_form(
@@ -331,9 +353,15 @@ def log_submit(
     )
     if data is not None:
         try:
-            logged = log_encounter(session=session, actor=visitor.actor, data=data)
+            logged = log_once(session, visitor, data, key=request.headers.get(IDEMPOTENCY_KEY))
+        except KeyInProgress:
+            raise  # 409 with Retry-After: the first request's answer is on its way
+        except KeyUsedForAnotherRequest:
+            errors = {"form": KEY_REFUSED}
         except DomainError as error:
             errors = domain_error_messages(error)
+            if error.field == IDEMPOTENCY_KEY:  # a malformed key: above the form, not a field
+                errors = {"form": error.message}
         else:
             discard_kept_form(session=session, actor=visitor.actor, address=LOG_ADDRESS)
             if not is_htmx(request):
@@ -350,6 +378,55 @@ def log_submit(
         request, session, visitor, supporter, values=values, errors=errors, status_code=422,
         block="log_form", kept_form=kept, kept_address=LOG_ADDRESS,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LogAnswer:
+    """What a logged encounter's confirmation shows; stored with an Idempotency-Key so a retry
+    shows the same confirmation."""
+
+    workload: MonthlyWorkload
+    debrief_prompt: bool
+
+    def to_json(self) -> str:
+        workload = self.workload
+        return json.dumps(
+            {
+                "month_start": workload.month_start.isoformat(),
+                "count": workload.count,
+                "cap": workload.cap,
+                "debrief_prompt": self.debrief_prompt,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, body: str) -> LogAnswer:
+        stored = json.loads(body)
+        workload = MonthlyWorkload(
+            month_start=date.fromisoformat(stored["month_start"]),
+            count=stored["count"],
+            cap=stored["cap"],
+        )
+        return cls(workload=workload, debrief_prompt=stored["debrief_prompt"])
+
+
+def log_once(
+    session: Session, visitor: Visitor, data: EncounterCreate, *, key: str | None
+) -> LogAnswer:
+    """`log_encounter`, at most once per Idempotency-Key (none: every time)."""
+
+    def log() -> LogAnswer:
+        logged = log_encounter(session=session, actor=visitor.actor, data=data)
+        return LogAnswer(workload=logged.workload, debrief_prompt=logged.debrief_prompt)
+
+    if key is None:
+        return log()
+    fingerprint = request_fingerprint("POST", "/log", data.model_dump_json().encode())
+    answer = run_once(
+        session, actor=visitor.actor, key=key, fingerprint=fingerprint,
+        work=lambda: StoredResponse(status_code=200, body=log().to_json()),
+    )  # fmt: skip
+    return LogAnswer.from_json(answer.response.body)
 
 
 @router.get("/month", response_class=HTMLResponse)

@@ -390,6 +390,60 @@ def test_a_late_debrief_request_is_kept_and_sent_once_by_the_person(
     assert kept_rows(db) == []
 
 
+def test_an_invalid_edit_keeps_the_kept_forms_notice_and_discard(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+) -> None:
+    encounter = log(db, supporter)
+    address = f"/encounters/{encounter.id}/edit"
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    client.post(address, data=as_supporter.form(**valid_form(setting="emergency_department")))
+    again = sign_in(as_supporter.user)
+    invalid = client.post(address, data=again.form(**valid_form(setting="nowhere")))
+    assert invalid.status_code == 422
+    assert KEPT_NOTICE in invalid.text  # still kept until a save succeeds
+    assert 'action="/kept-forms/discard"' in invalid.text
+    assert f'name="address" value="{address}"' in invalid.text
+    assert len(kept_rows(db)) == 1
+
+
+def test_an_invalid_debrief_request_keeps_the_kept_forms_notice_and_discard(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    client.post("/debrief", data=as_supporter.form(urgency="today"))
+    again = sign_in(as_supporter.user)
+    invalid = client.post("/debrief", data=again.form(urgency="someday"))
+    assert invalid.status_code == 422
+    assert KEPT_NOTICE in invalid.text
+    assert 'name="address" value="/debrief"' in invalid.text
+    assert len(kept_rows(db)) == 1
+
+
+def test_discard_posted_signed_out_signs_in_back_to_the_forms_own_page(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    """Not back to /kept-forms/discard, which answers only POST: to the form's page, whose
+    notice offers Discard again."""
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    late_log(client, as_supporter)
+    answer = client.post(
+        "/kept-forms/discard", data=as_supporter.form(address="/log"), follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=%2Flog"
+    assert len(kept_rows(db)) == 1  # nothing discarded signed out
+    elsewhere = client.post(
+        "/kept-forms/discard",
+        data=as_supporter.form(address="https://evil.example/"),
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/sign-in?next=%2F"
+
+
 # Sessions extend while the person is active.
 
 

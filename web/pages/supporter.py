@@ -515,10 +515,13 @@ def edit_submit(
             address = edit_address(encounter_id)
             discard_kept_form(session=session, actor=visitor.actor, address=address)
             return redirect_after_post(request, "/encounters?changed=1")
+    # The notice of a kept form stays until a save succeeds or it is discarded.
+    address = edit_address(encounter_id)
+    kept = kept_form_for(session=session, actor=visitor.actor, address=address)
     return page(
         request, session, visitor, "edit.html", status_code=422, active="encounters",
-        encounter=encounter, values=values, errors=errors, too_late=False,
-        **log_form_context(session, visitor, values, errors),
+        encounter=encounter, values=values, errors=errors, too_late=False, kept_form=kept,
+        kept_address=address, **log_form_context(session, visitor, values, errors),
     )  # fmt: skip
 
 
@@ -602,9 +605,11 @@ def debrief_submit(
     require_supporter(visitor)
     urgency = form.first("urgency")
     if urgency not in DebriefUrgency.__members__:
+        kept = kept_form_for(session=session, actor=visitor.actor, address=DEBRIEF_ADDRESS)
         return page(
             request, session, visitor, "debrief.html", status_code=422, active="home",
             requested=False, sent=False, error="Choose when you would like the debrief.",
+            kept_form=kept, kept_address=DEBRIEF_ADDRESS,
         )  # fmt: skip
     request_debrief(session=session, actor=visitor.actor, urgency=DebriefUrgency(urgency))
     discard_kept_form(session=session, actor=visitor.actor, address=DEBRIEF_ADDRESS)

@@ -51,6 +51,8 @@ def assert_calm_page_with_crisis_numbers(response: Any, numbers: tuple[str, ...]
     assert response.headers["retry-after"] == "2"
     assert "try again in a minute" in response.text
     assert "If you or a colleague need help now" in response.text
+    # 911 as a thumb-sized button (as on the crisis page), not a 20 px link inside a sentence
+    assert '<a class="button danger" href="tel:911">Call 911</a>' in response.text
     for number in numbers:
         assert number in response.text
     assert "Traceback" not in response.text

@@ -111,3 +111,4 @@ def test_unknown_pages_get_a_calm_not_found_page(client: TestClient) -> None:
     page = client.get("/no/such/page", headers=HTML)
     assert page.status_code == 404
     assert "There is nothing at this address." in page.text
+    assert '<a class="thumb-link" href="/">Go to the home page</a>' in page.text

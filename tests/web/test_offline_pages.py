@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from domain.codes import SupporterStatus
+from domain.codes import Role, SupporterStatus
 from domain.idempotency.models import IdempotencyRecord
 from domain.supporters.models import Supporter
+from tests.factories import make_supporter, make_user
 from tests.web.conftest import HTML, HTMX, Browser, assert_security_headers, csp_directives
 from tests.web.test_supporter_pages import checked, encounters_of, valid_form
 from web.app_icons import ICONS, draw
@@ -194,6 +196,34 @@ def test_each_key_is_its_own_encounter(
     for key in ("first-key", "second-key"):
         assert client.post("/log", data=form, headers=keyed(as_supporter, key)).status_code == 200
     assert len(encounters_of(db, supporter)) == 2
+
+
+def test_the_same_key_from_two_supporters_is_two_encounters_each_with_its_own_count(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+    new_browser: Callable[..., TestClient],
+) -> None:
+    """A key is the phone's, per person: another supporter's phone using the same key logs its
+    own encounter and never gets the first supporter's confirmation."""
+    form = valid_form()
+    client.post("/log", data=as_supporter.form(**form))  # Sam's first of the month, no key
+    sams = client.post("/log", data=as_supporter.form(**form), headers=keyed(as_supporter))
+    other_user = make_user(db, roles=(Role.supporter,))
+    other_supporter = make_supporter(db, user=other_user)
+    other_browser = new_browser()
+    other = sign_in(other_user, other_browser)
+    theirs = other_browser.post("/log", data=other.form(**form), headers=keyed(other))
+    assert theirs.status_code == 200, theirs.text
+    assert "This month: <strong>1</strong> of 8." in theirs.text
+    assert sams.status_code == 200, sams.text
+    assert "This month: <strong>2</strong> of 8." in sams.text
+    again = client.post("/log", data=as_supporter.form(**form), headers=keyed(as_supporter))
+    assert "This month: <strong>2</strong> of 8." in again.text  # Sam's own answer, replayed
+    assert len(encounters_of(db, supporter)) == 2
+    assert len(encounters_of(db, other_supporter)) == 1
 
 
 def test_without_a_key_every_save_logs_as_before(

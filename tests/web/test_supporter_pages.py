@@ -38,6 +38,7 @@ from tests.web.conftest import (
     assert_security_headers,
     hidden_value,
     is_fragment,
+    user_of,
     vary_of,
 )
 from web.session import unmask_token
@@ -232,8 +233,13 @@ def test_people_without_a_supporter_profile_get_home_resources_and_guide(
     ]
 
 
-def test_signed_out_visitors_get_no_tab_bar(client: TestClient) -> None:
+def test_signed_out_visitors_get_no_tab_bar(
+    client: TestClient, db: Session, supporter: Supporter, sign_in: Any
+) -> None:
     assert 'aria-label="Main"' not in client.get("/crisis").text
+    # The same page signed in has it: the assertion above is about the tab bar, not its label.
+    sign_in(user_of(db, supporter))
+    assert 'aria-label="Main"' in client.get("/crisis").text
 
 
 @pytest.mark.parametrize(

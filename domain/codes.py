@@ -346,13 +346,13 @@ FORM_LABELS: dict[str, dict[str, str]] = {
     "elements": {
         "listening": "Listened",
         "encouragement": "Encouraged",
-        "companionship": "Kept company",
-        "tangible_aid": "Tangible aid",
+        "companionship": "Stayed with them",
+        "tangible_aid": "Did a task",
     },
     "support_types": {
         "emotional": "Comfort",
         "informational": "Information",
-        "instrumental": "Practical",
+        "instrumental": "Practical help",
     },
     "initiated_by": {
         "supporter_approach": "You approached",
@@ -362,11 +362,16 @@ FORM_LABELS: dict[str, dict[str, str]] = {
         "event_outreach": "Outreach event",
         "follow_up": "Your follow-up",
     },
-    "peer_org_relation": {"unknown": "Workplace unknown"},
+    "peer_org_relation": {
+        "same_department": "Your department",
+        "other_department": "Another department",
+        "other_school": "Elsewhere in the organization",
+        "unknown": "Workplace unknown",
+    },
     "escalation": {
-        "none": "No escalation",
-        "information_shared": "Safety information given",
-        "warm_referral": "Warm hand-off",
+        "none": "No referral",
+        "information_shared": "Safety talk only",
+        "warm_referral": "Referred (warm hand-off)",
         "urgent_consult": "Urgent consult",
         "emergency": "Emergency (911)",
     },

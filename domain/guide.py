@@ -78,7 +78,7 @@ STEPS: tuple[GuideStep, ...] = (
         "Resources and tangible aid",
         (
             "Offer one or two resources that fit; a warm hand-off beats a phone number.",
-            "Tangible aid counts: covering a task, a meal, a ride home.",
+            "Tangible aid counts (“Did a task” on the log): covering a shift, a meal, a ride home.",
         ),
     ),
     GuideStep(

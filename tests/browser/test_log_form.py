@@ -152,7 +152,7 @@ def test_the_more_details_line_follows_the_answers_inside(
     page.goto("/log")
     line = page.locator("details.more summary .more-line")
     expect(line).to_have_text(
-        "Today · In person · You approached · Workplace unknown · No escalation · No follow-up"
+        "Today · In person · You approached · Workplace unknown · No referral · No follow-up"
     )
     page.locator("details.more summary").tap()
     choice(page, "How", "Phone").tap()
@@ -161,7 +161,7 @@ def test_the_more_details_line_follows_the_answers_inside(
     choice(page, "Follow-up", "Follow-up planned").tap()
     page.get_by_text("I would like a debrief").tap()
     expect(line).to_have_text(
-        "Today · Phone · They asked · Workplace unknown · 1 guide step · No escalation"
+        "Today · Phone · They asked · Workplace unknown · 1 guide step · No referral"
         " · Follow-up planned · Debrief wanted"
     )
     page.get_by_label("Date", exact=True).fill("2026-01-15")

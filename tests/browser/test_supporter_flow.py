@@ -72,7 +72,7 @@ def test_a_supporter_signs_in_opens_the_guide_and_logs_an_encounter_without_a_re
     expect(page.locator("#month-count")).to_have_text("0")
     # What is nearly always true is already chosen.
     expect(choice_input(page, "What you did", "Listened")).to_be_checked()
-    expect(choice_input(page, "The help they got", "Comfort")).to_be_checked()
+    expect(choice_input(page, "What they needed", "Comfort")).to_be_checked()
     mark_page(page)
 
     taps.tap(choice(page, "Where", "Inpatient"))

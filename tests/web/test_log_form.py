@@ -22,7 +22,7 @@ from tests.web.conftest import HTML, HTMX, Browser, user_of
 from tests.web.test_supporter_pages import valid_form
 
 PRE_FILLED_LINE = (
-    "Today · In person · You approached · Workplace unknown · No escalation · No follow-up"
+    "Today · In person · You approached · Workplace unknown · No referral · No follow-up"
 )
 
 
@@ -96,7 +96,7 @@ def test_the_summary_names_each_missing_field_and_links_to_its_first_control(
         ("duration_band", "Choose how long it took"),
         ("stressors", "Choose what it was about"),
         ("elements", "Choose what you did"),
-        ("support_types", "Choose the help they got"),
+        ("support_types", "Choose what they needed"),
     ]
     ids = ids_of(page.text)
     for control_id, message in summary_links(page.text):
@@ -178,10 +178,68 @@ def test_the_line_follows_the_answers_sent(
     assert page.status_code == 422
     assert more_details_line(page.text) == " · ".join(
         [
-            day.strftime("%b %-d"), "Phone", "They asked", "Other department", "2 guide steps",
-            "Warm hand-off", "Follow-up planned", "Debrief wanted",
+            day.strftime("%b %-d"), "Phone", "They asked", "Another department", "2 guide steps",
+            "Referred (warm hand-off)", "Follow-up planned", "Debrief wanted",
         ]
     )  # fmt: skip
+
+
+# Words that cannot be confused.
+
+EAP_REFERRAL_PLACE = "Referral or escalation"
+
+
+def legends_of(page: str) -> dict[str, str]:
+    """Each answer group's legend (without "(required)"), by the name its controls send."""
+    legends = {}
+    for group in re.findall(r"<fieldset.*?</fieldset>", page, re.S):
+        legend = re.search(r"<legend>([^<]*)", group)
+        name = re.search(r'type="(?:radio|checkbox)" name="([^"]+)"', group)
+        if legend and name:
+            legends[name.group(1)] = legend.group(1).strip()
+    return legends
+
+
+def hints_of(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<p class="hint field-hint" id="([^"]+)-hint">([^<]+)</p>', page))
+
+
+def test_what_you_did_and_what_they_needed_are_two_unmistakable_groups(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    legends = legends_of(client.get("/log").text)
+    assert legends["elements"] == "What you did"
+    assert legends["support_types"] == "What they needed"
+
+
+def test_an_eap_referral_has_one_place_and_every_other_hint_points_there(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    page = client.get("/log").text
+    assert legends_of(page)["escalation"] == EAP_REFERRAL_PLACE
+    assert has_input(page, id="escalation-warm_referral", name="escalation", value="warm_referral")
+    assert "<span>Referred (warm hand-off)</span>" in page  # the one answer for a referral
+    hints = hints_of(page)
+    about_the_eap = {name for name, hint in hints.items() if "EAP" in hint}
+    assert about_the_eap == {"support_types", "escalation", "resources_shared"}
+    assert "Choose “Referred (warm hand-off)”" in hints["escalation"]
+    for name in about_the_eap - {"escalation"}:
+        assert f"under {EAP_REFERRAL_PLACE}" in hints[name], name
+    # The lighter step of escalation no longer reads like the resources shared.
+    assert "Safety information given" not in page
+    assert "<span>Safety talk only</span>" in page
+
+
+def test_the_follow_up_hint_agrees_with_its_answers_and_workplaces_are_plain_words(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    page = client.get("/log").text
+    assert "planned, already done, or none" in hints_of(page)["follow_up"]
+    for answer in ("Follow-up planned", "Follow-up done", "No follow-up"):
+        assert f"<span>{answer}</span>" in page
+    for workplace in ("Your department", "Another department", "Elsewhere in the organization"):
+        assert f"<span>{workplace}</span>" in page
+    assert "Other school" not in page
 
 
 # Usual professions first.

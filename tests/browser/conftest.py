@@ -32,15 +32,19 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from api.app import create_app
 from domain.codes import AttendanceStatus, Role, SessionKind
 from domain.columns import utcnow
 from domain.db import make_engine, unit_of_work
 from domain.encounters.service import log_encounter
+from domain.kept_forms.service import DEBRIEF_ADDRESS, LOG_ADDRESS, keep_form
 from domain.migrations import upgrade_to_head
 from domain.sessions.models import Attendance
 from domain.settings import Settings
+from domain.supporters.models import Supporter
+from domain.users.models import User
 from domain.users.passwords import hash_password
 from tests.databases import RUNNING_IN_CI, is_postgresql
 from tests.factories import (
@@ -396,3 +400,25 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / name
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# A log and a debrief request kept for a supporter, as if posted after their session ended
+# (web/late_forms.py): their pages show the kept form's notice.
+KEPT_LOG = (
+    ("setting", "emergency_department"), ("peer_profession", "physician"),
+    ("duration_band", "30_to_60"), ("stressors", "adverse_event"), ("elements", "listening"),
+    ("support_types", "emotional"), ("modality", "in_person"),
+    ("initiated_by", "supporter_approach"), ("peer_org_relation", "unknown"),
+    ("escalation", "none"), ("follow_up", "none"),
+)  # fmt: skip
+
+
+def keep_forms(live_server: LiveServer, login: Login) -> None:
+    with unit_of_work(live_server.engine) as session:
+        user = session.exec(select(User).where(User.email == login.email)).one()
+        supporter = session.exec(select(Supporter).where(Supporter.user_id == user.id)).one()
+        actor = supporter_actor(session, supporter)
+        keep_form(session=session, actor=actor, address=LOG_ADDRESS, fields=KEPT_LOG)
+        keep_form(
+            session=session, actor=actor, address=DEBRIEF_ADDRESS, fields=[("urgency", "today")]
+        )

@@ -281,11 +281,29 @@ def test_every_link_and_button_is_big_enough_for_a_thumb(
 # The crisis panel.
 
 
+def open_a_page_with_the_crisis_button(
+    page: Page, live_server: LiveServer, signed_in: bool
+) -> None:
+    """Signed out: the home page. Signed in: a supporter page with the tab bar at the bottom."""
+    if signed_in:
+        sign_in(page, live_server.new_supporter())
+        page.goto("/guide")
+        expect(tab_bar(page)).to_be_visible()
+    else:
+        page.goto("/")
+
+
+SIGNED_IN_OR_NOT = pytest.mark.parametrize(
+    "signed_in", [False, True], ids=["signed out", "signed in with the tab bar"]
+)
+
+
+@SIGNED_IN_OR_NOT
 def test_escape_closes_the_crisis_panel_and_the_focus_returns_to_its_button(
-    phone_page: Page,
+    phone_page: Page, live_server: LiveServer, signed_in: bool
 ) -> None:
     page = phone_page
-    page.goto("/")
+    open_a_page_with_the_crisis_button(page, live_server, signed_in)
     button = page.locator("summary", has_text="Crisis help")
     button.tap()
     expect(page.locator(".crisis-panel")).to_be_visible()
@@ -295,13 +313,30 @@ def test_escape_closes_the_crisis_panel_and_the_focus_returns_to_its_button(
 
     expect(page.locator(".crisis-panel")).to_be_hidden()
     expect(button).to_be_focused()
+    expect(button).to_have_accessible_name("Crisis help")
 
 
-def test_a_tap_outside_closes_the_crisis_panel(phone_page: Page) -> None:
+@SIGNED_IN_OR_NOT
+def test_a_tap_outside_closes_the_crisis_panel(
+    phone_page: Page, live_server: LiveServer, signed_in: bool
+) -> None:
     page = phone_page
-    page.goto("/")
+    open_a_page_with_the_crisis_button(page, live_server, signed_in)
+    address = page.url
     page.locator("summary", has_text="Crisis help").tap()
     expect(page.locator(".crisis-panel")).to_be_visible()
+    if signed_in:
+        # Every contact in the open panel can be tapped: none hides under the tab bar.
+        bar = tab_bar(page).bounding_box()
+        assert bar is not None
+        for contact in page.locator(".crisis-panel a").all():
+            contact.scroll_into_view_if_needed()
+            box = contact.bounding_box()
+            assert box is not None
+            bar = tab_bar(page).bounding_box()
+            assert bar is not None
+            assert box["y"] + box["height"] <= bar["y"], f"{contact.inner_text()} under the tab bar"
+        page.evaluate("window.scrollTo(0, 0)")
 
     # A tap on the page below the panel (a tap beside it, in the narrow margin, the phone
     # counts as a tap on the panel).
@@ -310,7 +345,7 @@ def test_a_tap_outside_closes_the_crisis_panel(phone_page: Page) -> None:
     page.touchscreen.tap(panel["x"] + panel["width"] / 2, panel["y"] + panel["height"] + 30)
 
     expect(page.locator(".crisis-panel")).to_be_hidden()
-    assert page.url.endswith("/")
+    assert page.url == address
     # And it opens again with one tap.
     page.locator("summary", has_text="Crisis help").tap()
     expect(page.locator(".crisis-panel")).to_be_visible()
@@ -434,6 +469,15 @@ def shown_times(page: Page) -> list[tuple[datetime, str, bool]]:
     return found
 
 
+def next_session_time(page: Page) -> tuple[datetime, Any]:
+    """Home's "Next session": its moment and the element that shows it."""
+    page.goto("/")
+    section = page.locator("section", has=page.get_by_role("heading", name="Next session"))
+    time = section.locator("time[data-local-time]")
+    expect(time).to_have_count(1)
+    return datetime.fromisoformat(time.get_attribute("datetime") or ""), time
+
+
 def in_zone(moment: datetime, zone: str, date_only: bool) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime(
         "%b %-d, %Y" if date_only else DATE_TIME_PATTERN
@@ -451,6 +495,9 @@ def test_session_times_show_in_the_phones_own_zone(
         assert text == in_zone(moment, PHONE_ZONE, date_only)
         if not date_only:
             assert text != in_zone(moment, program_zone, date_only)
+    moment, shown = next_session_time(page)
+    expect(shown).to_have_text(in_zone(moment, PHONE_ZONE, date_only=False))
+    assert in_zone(moment, PHONE_ZONE, False) != in_zone(moment, program_zone, False)
     context.close()
     assert watch.errors == []
 
@@ -466,4 +513,6 @@ def test_without_javascript_session_times_show_in_the_programs_zone(
     sign_in_without_javascript(page, login.email, login.password)
     for moment, text, date_only in shown_times(page):
         assert text == in_zone(moment, program_zone, date_only)
+    moment, shown = next_session_time(page)
+    expect(shown).to_have_text(in_zone(moment, program_zone, date_only=False))
     context.close()

@@ -1,5 +1,6 @@
-"""Every supporter page, signed out and signed in, in the light and the dark theme, passes
-axe-core's checks (WCAG 2 A and AA, contrast included, and axe's best practices)."""
+"""Every supporter page, signed out and signed in, at both phone sizes (390x844 and 360x740) and
+in the light and the dark theme, passes axe-core's checks (WCAG 2 A and AA, contrast included,
+and axe's best practices). Each state loads once per size; both themes are checked on it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.browser.conftest import (
     PHONE,
     ConsoleWatch,
     LiveServer,
+    keep_forms,
     phone_context,
     sign_in,
 )
@@ -60,11 +62,16 @@ def nothing(page: Page) -> None:
     return None
 
 
+def kept_notice_on_sign_in(page: Page) -> None:
+    expect(page.locator(".notice")).to_contain_text("your answers were kept")
+
+
 # (address, what to do there before checking)
 SIGNED_OUT: dict[str, tuple[str, Callable[[Page], None]]] = {
     "home": ("/", nothing),
     "home with the crisis panel open": ("/", open_crisis_panel),
     "sign-in": ("/sign-in", nothing),
+    "sign-in after a form was kept": ("/sign-in?next=%2Flog&kept=1", kept_notice_on_sign_in),
     "crisis": ("/crisis", nothing),
 }
 SIGNED_IN: dict[str, tuple[str, Callable[[Page], None]]] = {
@@ -114,9 +121,13 @@ def signed_in_state(browser: Browser, live_server: LiveServer) -> StorageState:
 
 @pytest.fixture
 def signed_in_page(
-    browser: Browser, live_server: LiveServer, signed_in_state: StorageState
+    browser: Browser,
+    live_server: LiveServer,
+    signed_in_state: StorageState,
+    viewport: dict[str, int],
 ) -> Iterator[Page]:
-    context = phone_context(browser, live_server, PHONE, storage_state=signed_in_state)
+    """The module's supporter, at each phone size in turn."""
+    context = phone_context(browser, live_server, viewport, storage_state=signed_in_state)
     page = context.new_page()
     watch = ConsoleWatch(page)
     yield page
@@ -124,29 +135,58 @@ def signed_in_page(
     assert watch.errors == [], "the browser console reported errors"
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
+def violations_in_both_themes(page: Page) -> str:
+    """The page as it is now, checked in the light theme and then in the dark one (the
+    stylesheet's media queries follow without a reload)."""
+    reports = []
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)
+        dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+        assert dark == (scheme == "dark")
+        report = violations_report(page)
+        reports += [f"{scheme}: {report}"] if report else []
+    return "\n".join(reports)
+
+
 @pytest.mark.parametrize("name", list(SIGNED_OUT))
-def test_pages_for_everyone_pass_axe(
-    page: Page, name: str, scheme: Literal["light", "dark"]
-) -> None:
+def test_pages_for_everyone_pass_axe(phone_page: Page, name: str) -> None:
+    page = phone_page
     path, prepare = SIGNED_OUT[name]
-    page.emulate_media(color_scheme=scheme)
     page.goto(path)
-    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
     prepare(page)
-    assert violations_report(page) == ""
+    assert violations_in_both_themes(page) == ""
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", list(SIGNED_IN))
-def test_supporter_pages_pass_axe(
-    signed_in_page: Page, name: str, scheme: Literal["light", "dark"]
-) -> None:
+def test_supporter_pages_pass_axe(signed_in_page: Page, name: str) -> None:
     page = signed_in_page
     path, prepare = SIGNED_IN[name]
-    page.emulate_media(color_scheme=scheme)
     page.goto(path)
-    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     prepare(page)
-    assert violations_report(page) == ""
+    assert violations_in_both_themes(page) == ""
+
+
+def test_kept_forms_and_an_ended_session_pass_axe(
+    phone_page: Page, live_server: LiveServer
+) -> None:
+    """The notices of issue 10's kept forms: /log and /debrief with a kept form (and its
+    Discard button), and the notice a page shows when its session has ended."""
+    page = phone_page
+    login = live_server.new_supporter()
+    keep_forms(live_server, login)
+    page.clock.install()
+    sign_in(page, login)
+    found = []
+    for path in ("/debrief", "/log"):  # the log last: the session ends on it
+        page.goto(path)
+        expect(page.locator(".kept-form-notice")).to_be_visible()
+        found.append(violations_in_both_themes(page))
+    # The session ended (the server's answer to the keep-alive ping stood in for): a tap after
+    # a quiet spell asks, and the page says so.
+    page.route("**/session/alive", lambda route: route.fulfill(status=401))
+    page.clock.fast_forward(6 * 60 * 1000)  # longer than the longest wait between pings
+    page.locator("label.choice", has_text="ICU").first.tap()
+    expect(page.locator("#session-status")).to_contain_text("Your session has ended.")
+    found.append(violations_in_both_themes(page))
+    assert [report for report in found if report] == []

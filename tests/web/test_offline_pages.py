@@ -4,7 +4,9 @@ the same key with other answers is refused; a malformed key gets the form with a
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import struct
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from domain.supporters.models import Supporter
 from tests.web.conftest import HTML, HTMX, Browser, assert_security_headers, csp_directives
 from tests.web.test_supporter_pages import checked, encounters_of, valid_form
 from web.app_icons import ICONS, draw
+from web.pages.embed import EMBED_PATH
 from web.pages.offline import precached_files
 from web.rendering import STATIC_DIR
 from web.session import unmask_token
@@ -69,7 +72,7 @@ def test_every_page_links_the_manifest_and_loads_the_outbox(
         page = client.get(path).text
         assert '<link rel="manifest" href="/manifest.webmanifest">' in page
         assert '<meta name="theme-color" content="#1d6a61">' in page
-        assert '<script src="/static/peer-support-outbox-0.1.0.js" defer></script>' in page
+        assert f'<script src="{versioned("peer-support-outbox-0.1.0.js")}" defer></script>' in page
 
 
 def test_the_body_names_the_signed_in_user_for_the_outbox(
@@ -97,15 +100,47 @@ def test_the_service_worker_is_served_at_the_root_never_kept_stale(client: TestC
     listed = json.loads(script.split("self.PEER_SUPPORT_PRECACHE = ")[1].split(";\n")[0])
     assert listed == precached_files()
     assert set(listed) >= {
-        "/static/peer-support-0.1.0.css",
-        "/static/htmx-2.0.11.min.js",
-        "/static/peer-support-0.1.0.js",
-        "/static/peer-support-outbox-0.1.0.js",
-        "/static/peer-support-icon-192-0.1.0.png",
+        versioned("peer-support-0.1.0.css"),
+        versioned("htmx-2.0.11.min.js"),
+        versioned("peer-support-0.1.0.js"),
+        versioned("peer-support-outbox-0.1.0.js"),
+        versioned("peer-support-icon-192-0.1.0.png"),
     }
-    assert all(path.startswith("/static/") for path in listed)
+    assert all(re.fullmatch(r"/static/[^?]+\?v=[0-9a-f]{12}", path) for path in listed), listed
     for path in listed:
         assert client.get(path).status_code == 200, path
+
+
+def versioned(name: str) -> str:
+    """The address pages load a static file from: its content's hash (12 hex of SHA-256)."""
+    return f"/static/{name}?v={hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]}"
+
+
+def test_every_static_address_a_page_uses_carries_its_contents_hash(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    """The names keep 0.1.0 while the files change between deploys: the hash in the address
+    makes a changed file a new address, so the worker's cache never serves old JS to new HTML."""
+    page = client.get("/log").text
+    loaded = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert loaded, page
+    for address in loaded:
+        name = address.removeprefix("/static/").split("?")[0]
+        assert address == versioned(name)
+        assert address in precached_files(), address
+    embedded = client.get(EMBED_PATH).text
+    frame_script = versioned("peer-support-embed-0.1.0.js")
+    assert f'src="{frame_script}"' in embedded
+    manifest = client.get("/manifest.webmanifest").json()
+    assert all(icon["src"] in precached_files() for icon in manifest["icons"])
+
+
+def test_the_worker_answers_only_the_exact_addresses_and_drops_other_versions(
+    client: TestClient,
+) -> None:
+    script = client.get("/sw.js").text
+    assert "PRECACHE.indexOf(address) === -1" in script  # pathname and ?v= together
+    assert "name.indexOf(PREFIX) === 0 && name !== CACHE" in script
 
 
 def test_the_policy_lets_the_worker_and_the_manifest_load_from_this_site_only(

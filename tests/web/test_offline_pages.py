@@ -5,10 +5,13 @@ the same key with other answers is refused; a malformed key gets the form with a
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import struct
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,6 +25,7 @@ from tests.web.test_supporter_pages import checked, encounters_of, valid_form
 from web.app_icons import ICONS, draw
 from web.pages.embed import EMBED_PATH
 from web.pages.offline import precached_files
+from web.pages.supporter import UNANSWERED_MESSAGES
 from web.rendering import STATIC_DIR
 from web.session import unmask_token
 
@@ -320,3 +324,55 @@ def test_signed_out_a_keyed_htmx_save_is_told_to_sign_in(client: TestClient) -> 
 def test_the_static_folder_holds_the_worker_source_and_the_outbox() -> None:
     for name in ("peer-support-sw-0.1.0.js", "peer-support-outbox-0.1.0.js"):
         assert Path(STATIC_DIR / name).is_file()
+
+
+# The outbox sends whose log it is; the form carries what the outbox needs to start afresh.
+
+
+def test_a_log_saved_by_someone_else_is_refused_and_logs_nothing(
+    client: TestClient, db: Session, supporter: Supporter, as_supporter: Browser
+) -> None:
+    """A shared phone: the outbox's log was saved while another person was signed in."""
+    form = as_supporter.form(**valid_form())
+    assert as_supporter.user.id is not None
+    someone_else = str(as_supporter.user.id + 1)
+    for headers in (
+        {**keyed(as_supporter), "X-Outbox-Owner": someone_else},
+        {**as_supporter.htmx, "X-Outbox-Owner": "not-a-user"},
+        {"X-Outbox-Owner": someone_else},  # a plain form too
+    ):
+        answer = client.post("/log", data=form, headers=headers, follow_redirects=False)
+        assert answer.status_code == 403, answer.text
+        assert answer.headers["x-outbox-refused"] == "owner"
+        assert "Sign in as the person who saved it to send it." in answer.text
+        assert 'value="icu" checked' not in answer.text  # nobody else's answers shown
+    assert encounters_of(db, supporter) == []
+
+    own = {**keyed(as_supporter), "X-Outbox-Owner": str(as_supporter.user.id)}
+    answer = client.post("/log", data=form, headers=own)
+    assert answer.status_code == 200, answer.text
+    assert len(encounters_of(db, supporter)) == 1
+
+
+def form_attribute(page: str, name: str) -> Any:
+    found = re.search(rf"<form [^>]*data-outbox [^>]*{name}='([^']*)'", page)
+    assert found, page
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_the_log_form_carries_the_fresh_answers_and_the_unanswered_messages(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    today = date.today().isoformat()  # the program's zone is UTC in tests
+    expected_fresh = [
+        ["modality", "in_person"], ["initiated_by", "supporter_approach"],
+        ["peer_org_relation", "unknown"], ["escalation", "none"], ["follow_up", "none"],
+        ["elements", "listening"], ["support_types", "emotional"], ["occurred_on", today],
+    ]  # fmt: skip
+    refused = client.post(
+        "/log", data=as_supporter.form(setting="icu", occurred_on=today), headers=as_supporter.htmx
+    )
+    assert refused.status_code == 422
+    for page in (client.get("/log").text, refused.text):
+        assert form_attribute(page, "data-fresh-answers") == expected_fresh
+        assert form_attribute(page, "data-unanswered") == UNANSWERED_MESSAGES

@@ -349,7 +349,8 @@ def log_page(
         fresh_answers=as_form_fields(fresh_log_values(today)),
         # What an unanswered required field says, for the outbox to check before it keeps a
         # log saved offline: the server's words, written once (UNANSWERED_MESSAGES).
-        unanswered_messages=UNANSWERED_MESSAGES,
+        # (pairs, in the form's order: a JSON object would come out sorted by name)
+        unanswered_messages=list(UNANSWERED_MESSAGES.items()),
         **month_summary(session, visitor, supporter), **context,
     )  # fmt: skip
 

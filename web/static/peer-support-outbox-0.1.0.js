@@ -539,11 +539,6 @@
     said.id = "outbox-item-" + index;
     if (item.summary) { said.textContent += ": " + item.summary; }
     row.appendChild(element("span", "outbox-state", stateOf(item)));
-    var deleting = element("button", "button small secondary", "Delete from this phone");
-    deleting.type = "button";
-    deleting.setAttribute("data-outbox-delete", item.key);
-    deleting.setAttribute("aria-describedby", said.id);
-    row.appendChild(deleting);
     if (item.state === "signin") {
       var signIn = element("a", "button small", "Sign in to send");
       signIn.href = SIGN_IN;
@@ -553,6 +548,12 @@
       fix.href = "/log" + FIX_HASH + encodeURIComponent(item.key);
       row.appendChild(fix);
     }
+    // After the way to send it: deleting is the last resort.
+    var deleting = element("button", "button small secondary", "Delete from this phone");
+    deleting.type = "button";
+    deleting.setAttribute("data-outbox-delete", item.key);
+    deleting.setAttribute("aria-describedby", said.id);
+    row.appendChild(deleting);
     return row;
   }
   function render() {

@@ -6,7 +6,9 @@ that fragment; a plain request gets the whole page (jinja2-fragments). Responses
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +35,20 @@ OUTBOX_SCRIPT = "peer-support-outbox-0.1.0.js"
 # Inside the embedded directory: reports its height to the page that frames it.
 EMBED_FRAME_SCRIPT = "peer-support-embed-0.1.0.js"
 
+
+@cache
+def static_url(name: str) -> str:
+    """The address of a static file with its content's hash: the names keep `0.1.0` while their
+    content changes between deploys, and a phone's service worker (and HTTP cache) keeps what
+    it has under an address; a new content is a new address, so new HTML never runs old JS."""
+    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    return f"/static/{name}?v={digest}"
+
+
+# Hashed once at start-up, not on every page.
+for _loaded in (STYLESHEET, HTMX, APP_SCRIPT, OUTBOX_SCRIPT, EMBED_FRAME_SCRIPT):
+    static_url(_loaded)
+
 templates = Jinja2Blocks(directory=WEB_DIR / "templates")
 templates.env.globals.update(
     label=label,
@@ -42,6 +58,7 @@ templates.env.globals.update(
     app_script=APP_SCRIPT,
     outbox_script=OUTBOX_SCRIPT,
     embed_frame_script=EMBED_FRAME_SCRIPT,
+    static_url=static_url,
     workspace_links=workspace_links,
     # The directory's rules, asked by the entry card (`_resource_card.html`) rather than
     # written again in the template: which entries are pinned, which addresses become links.

@@ -9,9 +9,11 @@ all, fails the test."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import pytest
@@ -38,7 +40,8 @@ pytestmark = pytest.mark.browser
 # What Chromium and htmx log when a request cannot reach the server, which these tests cause.
 CAUSED_ON_PURPOSE = re.compile(
     r"^(Failed to load resource: (net::ERR_(FAILED|INTERNET_DISCONNECTED)"
-    r"|the server responded with a status of (401|422|503) )|htmx:(afterRequest|sendError), )"
+    r"|the server responded with a status of (400|401|403|422|503) )"
+    r"|htmx:(afterRequest|sendError), )"
 )
 OUTBOX_STORAGE_KEY = "peer-support-outbox"
 WAITING = "1 encounter waiting to send."
@@ -166,14 +169,17 @@ def test_a_log_saved_offline_waits_on_the_phone_and_is_sent_once_back_online(
             const urls = [];
             for (const name of await caches.keys()) {
                 const cache = await caches.open(name);
-                for (const kept of await cache.keys()) { urls.push(new URL(kept.url).pathname); }
+                for (const kept of await cache.keys()) {
+                    const url = new URL(kept.url);
+                    urls.push(url.pathname + url.search);
+                }
             }
             return urls;
         }"""
     )
     assert cached, "the service worker kept the static files"
-    assert all(url.startswith("/static/") for url in cached), cached
-    assert "/static/peer-support-outbox-0.1.0.js" in cached
+    assert all(re.fullmatch(r"/static/[^?]+\?v=[0-9a-f]{12}", url) for url in cached), cached
+    assert any(url.startswith("/static/peer-support-outbox-0.1.0.js?v=") for url in cached)
     assert home_console.errors == []
 
 
@@ -255,18 +261,24 @@ def test_a_refused_log_shows_the_field_at_fault_and_fix_it_sends_it_with_its_key
     login = live_server.new_supporter()
     sign_in(page, login)
     page.goto("/log")
-    answer(page, "setting", "icu")  # no profession chosen
-    answer(page, "duration_band", "15_to_30")
-    answer(page, "stressors", "adverse_event")
+    fill_in_a_typical_encounter(page)
     page.context.set_offline(True)
     save(page)
     expect(outbox_notice(page)).to_contain_text(WAITING)
+    # What the server will refuse: the profession is lost from what the phone kept (the form
+    # itself does not keep an incomplete log, see below).
+    page.evaluate(
+        "key => { const items = JSON.parse(localStorage.getItem(key));"
+        " items[0].fields = items[0].fields.filter(pair => pair[0] !== 'peer_profession');"
+        " localStorage.setItem(key, JSON.stringify(items)); }",
+        OUTBOX_STORAGE_KEY,
+    )
 
     page.context.set_offline(False)
 
     item = page.locator(".outbox-item")
     expect(item).to_contain_text("Not sent:")
-    expect(item).to_contain_text("Choose one.")
+    expect(item).to_contain_text("Choose the colleague's profession")  # the server's summary
     expect(outbox_notice(page)).to_contain_text(WAITING)  # still there, never dropped
     page.goto("/")
     expect(outbox_notice(page)).to_have_text(WAITING)
@@ -476,10 +488,12 @@ def test_the_waiting_logs_and_the_sign_out_warning_pass_axe(
         "href", "/sign-in?next=/log"
     )
     expect(items.nth(2).get_by_role("link", name="Fix it")).to_be_visible()
-    for link in page.locator(".outbox-item a").all():
+    expect(items.get_by_role("button", name="Delete from this phone")).to_have_count(3)
+    for link in page.locator(".outbox-item a, .outbox-item button").all():
         box = link.bounding_box()
         assert box is not None
         assert box["height"] >= 44
+    screenshot(page, f"offline-waiting-logs-{scheme}.png", full_page=False)
     assert violations_report(page) == ""
 
     page.get_by_role("button", name="Sign out").tap()
@@ -507,3 +521,304 @@ def test_a_phone_that_cannot_keep_the_log_says_so_and_keeps_the_answers_in_the_f
     expect(page.locator('input[name="setting"][value="icu"]')).to_be_checked()
     expect(page.locator('select[name="peer_profession"]')).to_have_value("physician")
     assert stored_outbox(page) is None
+
+
+# The integration review's findings.
+
+
+def posted_keys(page: Page) -> list[str | None]:
+    """The Idempotency-Key of every POST /log the page makes from now on."""
+    keys: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            keys.append(request.headers.get("idempotency-key"))
+            if request.method == "POST" and request.url.endswith("/log")
+            else None
+        ),
+    )
+    return keys
+
+
+def test_a_log_sent_after_someone_else_signed_in_on_the_phone_is_kept_for_its_owner(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    """A shared phone: the page that kept the log still names its owner, the cookie is now
+    another person's session (signed in in another tab)."""
+    page = offline_page
+    owner = saved_offline(page, live_server)
+    page.route("**/session/csrf-token", lambda route: route.fulfill(status=503, body="away"))
+    page.context.set_offline(False)  # cannot send yet
+    expect(outbox_notice(page)).to_contain_text(WAITING)
+    other_tab = page.context.new_page()
+    page.context.clear_cookies()
+    someone_else = live_server.new_supporter()
+    sign_in(other_tab, someone_else)
+    expect(outbox_notice(other_tab)).to_have_text(
+        "1 encounter saved by someone else on this phone, sent when they sign in."
+    )
+
+    page.unroute("**/session/csrf-token")
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # the stale page sends now
+
+    item = page.locator(".outbox-item")
+    expect(item).to_contain_text("Not sent: Sign in as the person who saved it to send.")
+    assert encounters_of(live_server, someone_else) == 0
+    assert encounters_of(live_server, owner) == 0
+    assert stored_outbox(page) is not None
+
+
+def test_after_a_refused_save_an_offline_save_leaves_a_fresh_form(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    page = offline_page
+    sign_in(page, live_server.new_supporter())
+    page.goto("/log")
+    fresh_line = page.locator("[data-more-line]").inner_text()
+    answer(page, "setting", "icu")
+    save(page)  # online: refused, the form comes back with its summary
+    expect(page.locator(".error-summary")).to_be_visible()
+    answer(page, "peer_profession", "physician")
+    answer(page, "duration_band", "15_to_30")
+    answer(page, "stressors", "adverse_event")
+    page.locator("details.more summary").tap()
+    answer(page, "modality", "phone")
+    expect(page.locator("[data-more-line]")).not_to_have_text(fresh_line)
+
+    page.context.set_offline(True)
+    save(page)
+
+    expect(outbox_notice(page)).to_have_text(f"Saved on this phone. {WAITING}")
+    form = page.locator("form[data-outbox]")
+    expect(form.locator(".error-summary")).to_have_count(0)
+    expect(form.locator(".error")).to_have_count(0)
+    expect(form.locator("[aria-invalid]")).to_have_count(0)
+    expect(page.locator('input[name="setting"][value="icu"]')).not_to_be_checked()
+    expect(page.locator('select[name="peer_profession"]')).to_have_value("")
+    expect(page.locator('input[name="modality"][value="in_person"]')).to_be_checked()
+    expect(page.locator('input[name="elements"][value="listening"]')).to_be_checked()
+    expect(page.locator("[data-more-line]")).to_have_text(fresh_line)  # the line follows
+    # A second Save of the fresh form is not a copy of the first: it needs its own answers.
+    save(page)
+    expect(page.locator(".error-summary")).to_contain_text("Choose where it happened")
+    assert len(json.loads(stored_outbox(page) or "[]")) == 1
+
+
+def test_an_incomplete_log_saved_offline_is_not_kept_and_says_what_is_missing(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    page = offline_page
+    sign_in(page, live_server.new_supporter())
+    page.goto("/log")
+    answer(page, "setting", "icu")  # no profession
+    answer(page, "duration_band", "15_to_30")
+    answer(page, "stressors", "adverse_event")
+    page.context.set_offline(True)
+    save(page)
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("Check 1 answer")
+    link = summary.get_by_role(
+        "link", name="Choose the colleague's profession"
+    )  # the server's words
+    expect(link).to_have_attribute("href", "#peer_profession")
+    expect(page.locator("#peer_profession-error")).to_have_text("Choose the colleague's profession")
+    expect(page.locator('input[name="setting"][value="icu"]')).to_be_checked()
+    assert stored_outbox(page) is None
+    expect(outbox_notice(page)).not_to_contain_text("Saved on this phone")
+    width = page.viewport_size["width"]  # type: ignore[index]
+    screenshot(page, f"offline-incomplete-{width}.png", full_page=False)
+
+    answer(page, "peer_profession", "physician")
+    save(page)
+    expect(outbox_notice(page)).to_have_text(f"Saved on this phone. {WAITING}")
+    expect(page.locator(".error-summary")).to_have_count(0)
+
+
+def test_a_save_after_the_session_was_deleted_is_kept_as_sign_in_to_send(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    """Signed out in another tab (the session row deleted): the server keeps nothing, so the
+    phone keeps the answers instead of leaving for the sign-in page without them."""
+    page = offline_page
+    login = live_server.new_supporter()
+    sign_in(page, login)
+    page.goto("/log")
+    fill_in_a_typical_encounter(page)
+    with Session(live_server.engine) as session:
+        user_id = session.exec(select(User.id).where(User.email == login.email)).one()
+        session.exec(delete(WebSession).where(col(WebSession.user_id) == user_id))
+        session.commit()
+
+    save(page)
+
+    expect(outbox_notice(page)).to_have_text(
+        f"Saved on this phone. Your session has ended: sign in to send it. {WAITING}"
+    )
+    assert page.url.endswith("/log")
+    item = page.locator(".outbox-item")
+    expect(item).to_contain_text("Not sent: you are signed out.")
+    item.get_by_role("link", name="Sign in to send").tap()
+    page.get_by_label("Email").fill(login.email)
+    page.get_by_label("Password").fill(login.password)
+    page.get_by_role("button", name="Sign in").tap()
+    page.wait_for_url("**/log")
+    expect(outbox_notice(page)).to_have_text("Sent: 1 encounter.")
+    assert encounters_of(live_server, login) == 1
+
+
+KEY_REFUSED_PAGE = (
+    '<div class="error-summary" role="alert"><h2>Not saved</h2><ul>'
+    "<li>Not saved: this encounter was sent before with other answers.</li></ul></div>"
+)
+
+
+def test_a_refusal_is_not_retried_and_fix_it_without_a_field_at_fault_gives_a_new_key(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    page = offline_page
+    login = saved_offline(page, live_server)
+    refused: list[str | None] = []
+
+    def refuse(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        refused.append(route.request.headers.get("idempotency-key"))
+        route.fulfill(status=400, content_type="text/html", body=KEY_REFUSED_PAGE)
+
+    page.route(re.compile(r"/log$"), refuse)
+    page.context.set_offline(False)
+
+    item = page.locator(".outbox-item")
+    expect(item).to_contain_text("Not sent: Not saved: this encounter was sent before")
+    page.reload()  # a page load sends what waits, not what was refused
+    expect(page.locator(".outbox-item")).to_contain_text("Not sent:")
+    page.wait_for_timeout(300)
+    assert len(refused) == 1
+    page.unroute(re.compile(r"/log$"))
+
+    keys = posted_keys(page)
+    page.locator(".outbox-item").get_by_role("link", name="Fix it").tap()
+    expect(page.locator('input[name="setting"][value="icu"]')).to_be_checked()
+    save(page)
+
+    expect(page.locator(".confirmation")).to_contain_text("Encounter logged")
+    assert keys
+    assert keys[0] not in (None, refused[0])
+    assert stored_outbox(page) is None
+    assert encounters_of(live_server, login) == 1
+
+
+def test_a_log_kept_more_than_23_hours_is_held_and_can_be_deleted_from_the_phone(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    """Keys are kept on the server 24 hours: 23 h 01 min is held, 22 h 59 min is sent."""
+    page = offline_page
+    login = live_server.new_supporter()
+    sign_in(page, login)
+    page.goto("/log")
+    owner = page.evaluate("document.body.dataset.userId")
+    fields = [
+        ["setting", "icu"], ["peer_profession", "physician"], ["duration_band", "15_to_30"],
+        ["stressors", "adverse_event"], ["elements", "listening"],
+        ["support_types", "emotional"], ["occurred_on", date.today().isoformat()],
+    ]  # fmt: skip
+    now = datetime.now(UTC)
+    items = [
+        {"key": key, "owner": owner, "saved_at": (now - age).isoformat(), "fields": fields,
+         "summary": "ICU · Physician", "state": "waiting", "reason": "", "fault": []}
+        for key, age in (
+            ("3b0f6a52-0000-4000-8000-000000002301", timedelta(hours=23, minutes=1)),
+            ("3b0f6a52-0000-4000-8000-000000002259", timedelta(hours=22, minutes=59)),
+        )
+    ]  # fmt: skip
+    page.evaluate(
+        "items => localStorage.setItem('peer-support-outbox', JSON.stringify(items))", items
+    )
+    keys = posted_keys(page)
+    page.reload()
+
+    expect(outbox_notice(page)).to_contain_text("Sent: 1 encounter.")
+    held = page.locator(".outbox-item")
+    expect(held).to_have_count(1)
+    expect(held).to_contain_text(
+        "Not sent: Saved on this phone more than a day ago. Check My encounters: if it is not "
+        "there, Fix it and save."
+    )
+    expect(held).to_contain_text("ICU · Physician")
+    assert keys == ["3b0f6a52-0000-4000-8000-000000002259"]
+    assert encounters_of(live_server, login) == 1
+
+    held.get_by_role("button", name="Delete from this phone").tap()
+    expect(outbox_notice(page)).to_have_text("Deleted from this phone: ICU · Physician.")
+    expect(page.locator(".outbox-item")).to_have_count(0)
+    assert stored_outbox(page) is None
+
+
+def test_a_held_log_fixed_is_saved_with_a_new_key(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    page = offline_page
+    login = live_server.new_supporter()
+    sign_in(page, login)
+    page.goto("/log")
+    owner = page.evaluate("document.body.dataset.userId")
+    old_key = "3b0f6a52-0000-4000-8000-000000002400"
+    item = {
+        "key": old_key, "owner": owner,
+        "saved_at": (datetime.now(UTC) - timedelta(hours=30)).isoformat(),
+        "fields": [["setting", "icu"], ["peer_profession", "physician"],
+                   ["duration_band", "15_to_30"], ["stressors", "adverse_event"],
+                   ["elements", "listening"], ["support_types", "emotional"]],
+        "state": "waiting", "reason": "", "fault": [],
+    }  # fmt: skip
+    page.evaluate(
+        "item => localStorage.setItem('peer-support-outbox', JSON.stringify([item]))", item
+    )
+    page.reload()
+    keys = posted_keys(page)
+    page.locator(".outbox-item").get_by_role("link", name="Fix it").tap()
+    expect(page.locator('select[name="peer_profession"]')).to_have_value("physician")
+    save(page)
+    expect(page.locator(".confirmation")).to_contain_text("Encounter logged")
+    assert keys
+    assert keys[0] not in (None, old_key)
+    assert encounters_of(live_server, login) == 1
+    assert stored_outbox(page) is None
+
+
+def test_a_restored_form_is_saved_and_kept_with_its_own_key(
+    offline_page: Page, live_server: LiveServer
+) -> None:
+    """A kept form carries the key of its first Save (a hidden `idempotency_key`): the outbox
+    and the htmx Save use it; the fresh form after an offline Save has none."""
+    page = offline_page
+    login = live_server.new_supporter()
+    sign_in(page, login)
+    page.goto("/log")
+    restore = (
+        "key => document.querySelector('form[data-outbox]').insertAdjacentHTML('afterbegin',"
+        ' \'<input type="hidden" name="idempotency_key" value="\' + key + \'">\')'
+    )
+    first_key = "9c1d2e3f-0000-4000-8000-000000000001"
+    page.evaluate(restore, first_key)
+    fill_in_a_typical_encounter(page)
+    page.context.set_offline(True)
+    save(page)
+
+    expect(outbox_notice(page)).to_have_text(f"Saved on this phone. {WAITING}")
+    assert [item["key"] for item in json.loads(stored_outbox(page) or "[]")] == [first_key]
+    expect(page.locator('input[name="idempotency_key"]')).to_have_count(0)
+    page.context.set_offline(False)
+    expect(outbox_notice(page)).to_have_text("Sent: 1 encounter.")
+
+    second_key = "9c1d2e3f-0000-4000-8000-000000000002"
+    page.evaluate(restore, second_key)
+    fill_in_a_typical_encounter(page)
+    keys = posted_keys(page)
+    save(page)
+    expect(page.locator(".confirmation")).to_contain_text("Encounter logged")
+    assert keys == [second_key]
+    assert encounters_of(live_server, login) == 2

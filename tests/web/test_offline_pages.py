@@ -4,10 +4,15 @@ the same key with other answers is refused; a malformed key gets the form with a
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
+import re
 import struct
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +25,9 @@ from tests.factories import make_supporter, make_user
 from tests.web.conftest import HTML, HTMX, Browser, assert_security_headers, csp_directives
 from tests.web.test_supporter_pages import checked, encounters_of, valid_form
 from web.app_icons import ICONS, draw
+from web.pages.embed import EMBED_PATH
 from web.pages.offline import precached_files
+from web.pages.supporter import UNANSWERED_MESSAGES
 from web.rendering import STATIC_DIR
 from web.session import unmask_token
 
@@ -71,7 +78,7 @@ def test_every_page_links_the_manifest_and_loads_the_outbox(
         page = client.get(path).text
         assert '<link rel="manifest" href="/manifest.webmanifest">' in page
         assert '<meta name="theme-color" content="#1d6a61">' in page
-        assert '<script src="/static/peer-support-outbox-0.1.0.js" defer></script>' in page
+        assert f'<script src="{versioned("peer-support-outbox-0.1.0.js")}" defer></script>' in page
 
 
 def test_the_body_names_the_signed_in_user_for_the_outbox(
@@ -81,7 +88,7 @@ def test_the_body_names_the_signed_in_user_for_the_outbox(
     assert "data-outbox-list" in client.get("/").text
     log_page = client.get("/log").text
     assert "data-outbox-list" in log_page
-    assert "data-outbox hx-post" in log_page
+    assert re.search(r"<form [^>]*data-outbox [^>]*hx-post=\"/log\"", log_page)
     assert "data-sign-out" in log_page
 
 
@@ -99,15 +106,47 @@ def test_the_service_worker_is_served_at_the_root_never_kept_stale(client: TestC
     listed = json.loads(script.split("self.PEER_SUPPORT_PRECACHE = ")[1].split(";\n")[0])
     assert listed == precached_files()
     assert set(listed) >= {
-        "/static/peer-support-0.1.0.css",
-        "/static/htmx-2.0.11.min.js",
-        "/static/peer-support-0.1.0.js",
-        "/static/peer-support-outbox-0.1.0.js",
-        "/static/peer-support-icon-192-0.1.0.png",
+        versioned("peer-support-0.1.0.css"),
+        versioned("htmx-2.0.11.min.js"),
+        versioned("peer-support-0.1.0.js"),
+        versioned("peer-support-outbox-0.1.0.js"),
+        versioned("peer-support-icon-192-0.1.0.png"),
     }
-    assert all(path.startswith("/static/") for path in listed)
+    assert all(re.fullmatch(r"/static/[^?]+\?v=[0-9a-f]{12}", path) for path in listed), listed
     for path in listed:
         assert client.get(path).status_code == 200, path
+
+
+def versioned(name: str) -> str:
+    """The address pages load a static file from: its content's hash (12 hex of SHA-256)."""
+    return f"/static/{name}?v={hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]}"
+
+
+def test_every_static_address_a_page_uses_carries_its_contents_hash(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    """The names keep 0.1.0 while the files change between deploys: the hash in the address
+    makes a changed file a new address, so the worker's cache never serves old JS to new HTML."""
+    page = client.get("/log").text
+    loaded = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    assert loaded, page
+    for address in loaded:
+        name = address.removeprefix("/static/").split("?")[0]
+        assert address == versioned(name)
+        assert address in precached_files(), address
+    embedded = client.get(EMBED_PATH).text
+    frame_script = versioned("peer-support-embed-0.1.0.js")
+    assert f'src="{frame_script}"' in embedded
+    manifest = client.get("/manifest.webmanifest").json()
+    assert all(icon["src"] in precached_files() for icon in manifest["icons"])
+
+
+def test_the_worker_answers_only_the_exact_addresses_and_drops_other_versions(
+    client: TestClient,
+) -> None:
+    script = client.get("/sw.js").text
+    assert "PRECACHE.indexOf(address) === -1" in script  # pathname and ?v= together
+    assert "name.indexOf(PREFIX) === 0 && name !== CACHE" in script
 
 
 def test_the_policy_lets_the_worker_and_the_manifest_load_from_this_site_only(
@@ -315,3 +354,56 @@ def test_signed_out_a_keyed_htmx_save_is_told_to_sign_in(client: TestClient) -> 
 def test_the_static_folder_holds_the_worker_source_and_the_outbox() -> None:
     for name in ("peer-support-sw-0.1.0.js", "peer-support-outbox-0.1.0.js"):
         assert Path(STATIC_DIR / name).is_file()
+
+
+# The outbox sends whose log it is; the form carries what the outbox needs to start afresh.
+
+
+def test_a_log_saved_by_someone_else_is_refused_and_logs_nothing(
+    client: TestClient, db: Session, supporter: Supporter, as_supporter: Browser
+) -> None:
+    """A shared phone: the outbox's log was saved while another person was signed in."""
+    form = as_supporter.form(**valid_form())
+    assert as_supporter.user.id is not None
+    someone_else = str(as_supporter.user.id + 1)
+    for headers in (
+        {**keyed(as_supporter), "X-Outbox-Owner": someone_else},
+        {**as_supporter.htmx, "X-Outbox-Owner": "not-a-user"},
+        {"X-Outbox-Owner": someone_else},  # a plain form too
+    ):
+        answer = client.post("/log", data=form, headers=headers, follow_redirects=False)
+        assert answer.status_code == 403, answer.text
+        assert answer.headers["x-outbox-refused"] == "owner"
+        assert "Sign in as the person who saved it to send it." in answer.text
+        assert 'value="icu" checked' not in answer.text  # nobody else's answers shown
+    assert encounters_of(db, supporter) == []
+
+    own = {**keyed(as_supporter), "X-Outbox-Owner": str(as_supporter.user.id)}
+    answer = client.post("/log", data=form, headers=own)
+    assert answer.status_code == 200, answer.text
+    assert len(encounters_of(db, supporter)) == 1
+
+
+def form_attribute(page: str, name: str) -> Any:
+    found = re.search(rf"<form [^>]*data-outbox [^>]*{name}='([^']*)'", page)
+    assert found, page
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_the_log_form_carries_the_fresh_answers_and_the_unanswered_messages(
+    client: TestClient, as_supporter: Browser
+) -> None:
+    today = date.today().isoformat()  # the program's zone is UTC in tests
+    expected_fresh = [
+        ["modality", "in_person"], ["initiated_by", "supporter_approach"],
+        ["peer_org_relation", "unknown"], ["escalation", "none"], ["follow_up", "none"],
+        ["elements", "listening"], ["support_types", "emotional"], ["occurred_on", today],
+    ]  # fmt: skip
+    refused = client.post(
+        "/log", data=as_supporter.form(setting="icu", occurred_on=today), headers=as_supporter.htmx
+    )
+    assert refused.status_code == 422
+    for page in (client.get("/log").text, refused.text):
+        assert form_attribute(page, "data-fresh-answers") == expected_fresh
+        unanswered = form_attribute(page, "data-unanswered")
+        assert unanswered == [list(pair) for pair in UNANSWERED_MESSAGES.items()]

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from domain.codes import Role
 from domain.users.service import find_user_by_email, issue_setup_token
 from tests.factories import make_user
+from web.rendering import static_url
 
 HTML = {"accept": "text/html"}
 GOOD_FORM = {
@@ -44,8 +45,10 @@ def test_every_page_carries_strict_security_headers(client: TestClient) -> None:
 
 def test_the_stylesheet_is_served_from_the_app(client: TestClient) -> None:
     page = client.get("/").text
-    assert 'href="/static/peer-support-0.1.0.css"' in page
-    assert client.get("/static/peer-support-0.1.0.css").status_code == 200
+    address = static_url("peer-support-0.1.0.css")  # with its content's hash
+    assert address.startswith("/static/peer-support-0.1.0.css?v=")
+    assert f'href="{address}"' in page
+    assert client.get(address).status_code == 200
 
 
 def test_the_setup_link_creates_the_first_admin_once(client: TestClient, db: Session) -> None:

@@ -461,7 +461,7 @@ def test_pages_load_only_same_origin_scripts(client: TestClient, as_supporter: B
     page = client.get("/log").text
     assert "<script>" not in page
     assert "onclick=" not in page
-    assert 'src="/static/htmx-2.0.11.min.js"' in page
+    assert 'src="/static/htmx-2.0.11.min.js?v=' in page
 
 
 def test_the_csrf_token_is_masked_afresh_in_every_page(

@@ -2,9 +2,10 @@
 manifest, the service worker and the CSRF token the phone's outbox fetches before it sends.
 
 The service worker is served at `/sw.js` (its scope is where it is served from, and it must
-cover `/`). It keeps only the versioned static files the supporter pages use, listed here from
-the names the templates use; its cache is named after their content, so any change to one of
-them installs a new worker, which deletes the old cache. Pages, form answers and API answers
+cover `/`). It keeps only the static files the supporter pages use, at the exact addresses the
+templates use (each with its content's hash, `web.rendering.static_url`); its cache is named
+after their content, so any change to one of them installs a new worker, which deletes the
+caches of other versions. Pages, form answers and API answers
 never go into it. The outbox itself is `web/static/peer-support-outbox-0.1.0.js`."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from web.app_icons import ICONS
-from web.rendering import APP_SCRIPT, HTMX, OUTBOX_SCRIPT, STATIC_DIR, STYLESHEET
+from web.rendering import APP_SCRIPT, HTMX, OUTBOX_SCRIPT, STATIC_DIR, STYLESHEET, static_url
 from web.session import MaybeVisitor
 
 router = APIRouter(include_in_schema=False)
@@ -33,16 +34,17 @@ REVALIDATE = {"Cache-Control": "no-cache"}
 
 
 def precached_files() -> list[str]:
-    """The static files every supporter page loads, and the app's icons."""
-    return [f"/static/{name}" for name in (STYLESHEET, HTMX, APP_SCRIPT, OUTBOX_SCRIPT, *ICONS)]
+    """The static files every supporter page loads, and the app's icons, at the addresses the
+    pages load them from (with their content's hash)."""
+    return [static_url(name) for name in (STYLESHEET, HTMX, APP_SCRIPT, OUTBOX_SCRIPT, *ICONS)]
 
 
 @cache
 def service_worker_script() -> str:
     files = precached_files()
     digest = hashlib.sha256()
-    for path in files:
-        digest.update((STATIC_DIR / path.removeprefix("/static/")).read_bytes())
+    for path in files:  # each address holds its file's hash already
+        digest.update(path.encode())
     settings = (
         f"self.PEER_SUPPORT_CACHE = {json.dumps(CACHE_PREFIX + digest.hexdigest()[:16])};\n"
         f"self.PEER_SUPPORT_CACHE_PREFIX = {json.dumps(CACHE_PREFIX)};\n"
@@ -54,7 +56,7 @@ def service_worker_script() -> str:
 def manifest() -> dict[str, object]:
     icons = [
         {
-            "src": f"/static/{name}",
+            "src": static_url(name),
             "sizes": f"{size}x{size}",
             "type": "image/png",
             "purpose": "maskable" if maskable else "any",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -88,6 +89,13 @@ router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 ENCOUNTER_LOGGED = "encounter-logged"
 IDEMPOTENCY_KEY = "Idempotency-Key"
+# The phone's outbox says whose log it sends (the person signed in when it was saved): a shared
+# phone or another tab may have someone else's session in the cookie by then.
+OUTBOX_OWNER = "X-Outbox-Owner"
+OWNER_REFUSED = (
+    "Not saved: this encounter was saved on this phone by someone else. Sign in as the person "
+    "who saved it to send it."
+)
 KEY_REFUSED = (
     "Not saved: this encounter was sent before with other answers. Check My encounters; "
     "saving again logs it as a new encounter."
@@ -314,14 +322,35 @@ def day_of(occurred_on: date | str | None, today: date) -> str:
     return "Today" if day == today else day.strftime("%b %-d")
 
 
+def fresh_log_values(today: date) -> dict[str, Any]:
+    return {**LOG_DEFAULTS, "occurred_on": today}
+
+
+def as_form_fields(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Answers as a form posts them, (name, value) pairs: the log form's `data-fresh-answers`,
+    which the outbox puts back after an offline Save (not `form.reset()`, which returns to what
+    the server last rendered: a refused form's answers, or a kept form's)."""
+    fields = []
+    for name, value in values.items():
+        for one in value if isinstance(value, list) else [value]:
+            fields.append((name, one.value if isinstance(one, Enum) else str(one)))
+    return fields
+
+
 def log_page(
     request: Request, session: Session, visitor: Visitor, supporter: Supporter, **context: Any
 ) -> HTMLResponse:
-    values = context.pop("values", None) or {**LOG_DEFAULTS, "occurred_on": program_today(session)}
+    today = program_today(session)
+    values = context.pop("values", None) or fresh_log_values(today)
     errors = context.pop("errors", {})
     return page(
         request, session, visitor, "log.html", active="log", values=values,
         errors=errors, **log_form_context(session, visitor, values, errors),
+        fresh_answers=as_form_fields(fresh_log_values(today)),
+        # What an unanswered required field says, for the outbox to check before it keeps a
+        # log saved offline: the server's words, written once (UNANSWERED_MESSAGES).
+        # (pairs, in the form's order: a JSON object would come out sorted by name)
+        unanswered_messages=list(UNANSWERED_MESSAGES.items()),
         **month_summary(session, visitor, supporter), **context,
     )  # fmt: skip
 
@@ -347,6 +376,13 @@ def log_submit(
     does every htmx Save) the same key logs at most once: a retry after a dropped connection
     gets the same confirmation and makes no second encounter."""
     supporter = require_supporter(visitor)
+    owner = request.headers.get(OUTBOX_OWNER)
+    if owner is not None and owner != str(visitor.user.id):
+        # Saved on this phone by someone else: never logged under this session's person.
+        return log_page(
+            request, session, visitor, supporter, errors={"form": OWNER_REFUSED},
+            status_code=403, block="log_form", headers={"X-Outbox-Refused": "owner"},
+        )  # fmt: skip
     values = encounter_values(form)
     data, errors = parse_form(
         EncounterCreate, values, missing=CHOOSE_ONE, unanswered=UNANSWERED_MESSAGES

@@ -1,7 +1,8 @@
 // Peer Support 0.1.0 service worker, served at /sw.js (web/pages/offline.py puts the cache name
-// and the list of files above this line). It keeps the versioned static files the supporter
-// pages use and serves them from the cache first, so a page opened before the signal went still
-// has its styles and scripts. Nothing else passes through the cache: pages, form answers and
+// and the list of files above this line). It keeps the static files the supporter pages use, at
+// the exact addresses the pages load (each ends in `?v=` and its content's hash, so a new deploy
+// is a new address), and serves them from the cache first, so a page opened before the signal
+// went still has its styles and scripts. Nothing else passes through the cache: pages, form answers and
 // API answers go to the network as if there were no worker.
 /* global self, caches, fetch, Request, URL */
 "use strict";
@@ -34,15 +35,16 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
-  if (url.origin !== self.location.origin || PRECACHE.indexOf(url.pathname) === -1 || url.search) {
-    return;  // not ours to keep: the browser fetches it as usual
+  var address = url.pathname + url.search;
+  if (url.origin !== self.location.origin || PRECACHE.indexOf(address) === -1) {
+    return;  // not ours to keep (another version of a file among them): fetched as usual
   }
   event.respondWith(
     caches.open(CACHE).then(function (cache) {
-      return cache.match(url.pathname).then(function (kept) {
+      return cache.match(address).then(function (kept) {
         if (kept) { return kept; }
         return fetch(request).then(function (response) {
-          if (response.ok) { cache.put(url.pathname, response.clone()); }
+          if (response.ok) { cache.put(address, response.clone()); }
           return response;
         });
       });

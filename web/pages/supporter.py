@@ -194,7 +194,8 @@ def idempotency_key_of(request: Request, form: Form) -> str | None:
     """The log's Idempotency-Key: a restored form's own field first (with JavaScript, the
     outbox adds a header with a new key to every Save; the field is the key these answers were
     first sent with), else the header."""
-    return form.first(IDEMPOTENCY_KEY_FIELD) or request.headers.get(IDEMPOTENCY_KEY) or None
+    field = form.first(IDEMPOTENCY_KEY_FIELD)
+    return field if field else request.headers.get(IDEMPOTENCY_KEY)  # an empty header is refused
 
 
 def posted_kept_form_id(form: Form) -> int | None:

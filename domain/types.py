@@ -8,6 +8,9 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
 
 # Row ids are 32-bit integers in PostgreSQL; larger numbers can never name a row.
 MAX_ROW_ID = 2**31 - 1
+# The most fields a submitted form may carry (the pages' form reader refuses more, and a kept
+# form never holds more).
+MAX_FORM_FIELDS = 200
 RowId = Annotated[StrictInt, Field(ge=1, le=MAX_ROW_ID)]
 
 

@@ -12,9 +12,9 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 
 from domain.errors import DomainError
+from domain.types import MAX_FORM_FIELDS
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
-MAX_FORM_FIELDS = 200
 
 FRIENDLY_MESSAGES = {
     "missing": "Fill this in.",

@@ -5,26 +5,34 @@ sign-in page says so, and the form comes back filled in after signing in
 Whose form it is must be as certain as for a live session: the cookie names a session that
 ended a short while ago (`ended_session_of`: not signed out, user still active), and the post
 carries that session's CSRF token. Anything else keeps nothing, so another site cannot plant
-answers in someone's form. A sign-out posted the same way deletes the ended session at once, as
-any sign-out does, and nothing is kept for that browser after it."""
+answers in someone's form. Only the form's own fields are kept (`kept_field_names`), with the
+log's Idempotency-Key, so the restored form and the phone's own retry log one encounter. A
+sign-out posted the same way deletes the ended session at once, as any sign-out does, and
+nothing is kept for that browser after it."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import unit_of_work_apart
 from domain.actors import Actor
-from domain.kept_forms.models import KeptForm
+from domain.errors import DomainError
+from domain.idempotency.service import is_valid_key
 from domain.kept_forms.service import is_keepable_address, keep_form
+from domain.types import MAX_FORM_FIELDS
 from domain.users.models import User
 from domain.web_sessions.service import end_session, ended_session_of
-from web.forms import MAX_FORM_FIELDS, Form
-from web.session import CSRF_FIELD, CSRF_HEADER, csrf_matches, session_token
+from web.forms import Form
+from web.pages.supporter import IDEMPOTENCY_KEY_FIELD, idempotency_key_of, kept_field_names
+from web.session import CSRF_FIELD, CSRF_HEADER, SIGN_OUT_ADDRESS, csrf_matches, session_token
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-SIGN_OUT_ADDRESS = "/sign-out"
+logger = logging.getLogger(__name__)
 
 
 async def keep_late_form(request: Request) -> bool:
@@ -36,8 +44,27 @@ async def keep_late_form(request: Request) -> bool:
     if late is None:
         return False
     token, sent, fields = late
-    answers = [(name, value) for name, value in fields if name != CSRF_FIELD]
-    return await run_in_threadpool(_keep, request, token, sent, address, answers)
+    answers = kept_answers_of(request, address, fields)
+    try:
+        return await run_in_threadpool(_keep, request, token, sent, address, answers)
+    except SQLAlchemyError:
+        # Keeping is a kindness on the way to signing in: without it, the plain sign-in.
+        logger.exception("A form posted after its session ended could not be kept")
+        return False
+
+
+def kept_answers_of(
+    request: Request, address: str, fields: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """What is kept of a late post: the form's own fields and, for the log, a valid
+    Idempotency-Key (the field of a restored form, else the header) as its hidden field."""
+    names = kept_field_names(address)
+    answers = [(name, value) for name, value in fields if name in names]
+    if IDEMPOTENCY_KEY_FIELD not in names:
+        return answers
+    key = idempotency_key_of(request, form_of(fields))
+    answers = [(name, value) for name, value in answers if name != IDEMPOTENCY_KEY_FIELD]
+    return answers + ([(IDEMPOTENCY_KEY_FIELD, key)] if key and is_valid_key(key) else [])
 
 
 async def sign_out_late(request: Request) -> None:
@@ -46,9 +73,13 @@ async def sign_out_late(request: Request) -> None:
     if request.url.path != SIGN_OUT_ADDRESS:
         return
     late = await _late_post(request)
-    if late is not None:
-        token, sent, _ = late
+    if late is None:
+        return
+    token, sent, _ = late
+    try:
         await run_in_threadpool(_forget, request, token, sent)
+    except SQLAlchemyError:
+        logger.exception("An ended session could not be deleted at sign-out")
 
 
 async def _late_post(request: Request) -> tuple[str, str, list[tuple[str, str]]] | None:
@@ -89,14 +120,20 @@ def _checked_ended_session(session: Session, token: str, sent: str) -> User | No
 def _keep(
     request: Request, token: str, sent: str, address: str, answers: list[tuple[str, str]]
 ) -> bool:
-    with unit_of_work_apart(request) as session:
-        user = _checked_ended_session(session, token, sent)
-        if user is None:
-            return False
-        assert user.id is not None
-        actor = Actor.for_user(user.id, user.roles)
-        keep_form(session=session, actor=actor, address=address, fields=answers)
-        return True
+    try:
+        with unit_of_work_apart(request) as session:
+            user = _checked_ended_session(session, token, sent)
+            if user is None:
+                return False
+            assert user.id is not None
+            actor = Actor.for_user(user.id, user.roles)
+            keep_form(
+                session=session, actor=actor, address=address, fields=answers,
+                field_names=kept_field_names(address),
+            )  # fmt: skip
+            return True
+    except DomainError:  # another's encounter, or one that can no longer be changed
+        return False
 
 
 def _forget(request: Request, token: str, sent: str) -> None:
@@ -105,10 +142,8 @@ def _forget(request: Request, token: str, sent: str) -> None:
             end_session(session, token=token)
 
 
-def kept_answers(kept: KeptForm) -> Form:
-    """A kept form's answers as a submitted form, so a page restores them through the same
-    path that re-renders a posted one (`encounter_values` for the log and edit forms)."""
+def form_of(fields: list[tuple[str, str]]) -> Form:
     values: dict[str, list[str]] = {}
-    for name, value in kept.fields:
+    for name, value in fields:
         values.setdefault(name, []).append(value)
     return Form(values)

@@ -29,6 +29,7 @@ PLAIN_COOKIE = "peer_session"
 SECURE_COOKIE = "__Host-peer_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+SIGN_OUT_ADDRESS = "/sign-out"
 
 
 def mask_token(token: str) -> str:
@@ -171,10 +172,22 @@ SignedInVisitor = Annotated[Visitor, Depends(required_visitor)]
 def csrf_checked_visitor(request: Request, visitor: SignedInVisitor, form: FormValues) -> Visitor:
     """The visitor of a state-changing request that carries the session's CSRF token (a form
     field for plain forms, a header set on <body> for htmx); anything else is refused."""
-    sent = request.headers.get(CSRF_HEADER) or form.first(CSRF_FIELD)
-    if not csrf_matches(sent, visitor.web_session):
-        raise PermissionDenied("This form has expired. Go back, reload the page and try again.")
+    if not csrf_sent(request, form, visitor.web_session):
+        raise PermissionDenied(FORM_EXPIRED)
     return visitor
+
+
+FORM_EXPIRED = "This form has expired. Go back, reload the page and try again."
+
+
+def csrf_sent(request: Request, form: FormValues, web_session: WebSession) -> bool:
+    """Whether the request carries the session's CSRF token as the header OR as the form field.
+    Either is enough: both are this session's secret, which another site can neither read nor
+    send (and a Lax cookie never comes with its cross-site POST). Accepting either matters after
+    signing in again in another tab: a form re-rendered with the new token (the field) is still
+    sent by htmx with the old page's header from <body hx-headers>."""
+    header = request.headers.get(CSRF_HEADER, "")
+    return csrf_matches(header, web_session) or csrf_matches(form.first(CSRF_FIELD), web_session)
 
 
 CheckedVisitor = Annotated[Visitor, Depends(csrf_checked_visitor)]

@@ -97,8 +97,12 @@ def run_once(
     return Answer(response, replayed=False)
 
 
+def is_valid_key(key: str) -> bool:
+    return bool(key) and len(key) <= MAX_KEY_LENGTH and key.isprintable()
+
+
 def _check_key(key: str) -> None:
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+    if not is_valid_key(key):
         raise InvalidInput(
             f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
             field="Idempotency-Key",

@@ -1,7 +1,9 @@
 """Kept forms: a log, edit or debrief form posted after its session ended is kept for its
 person, so signing in again brings it back instead of an empty form. The rules:
 - Only the supporter forms keep (`is_keepable_address`): logging, changing an encounter and
-  asking for a debrief. Other forms are short or an administrator's.
+  asking for a debrief. Other forms are short or an administrator's. Of what was posted, only
+  the fields of the form at that address are kept (the caller names them, where the form is
+  defined), and an edit form only for an encounter the person owns and can still change.
 - A kept form lasts `KEEP_FOR` (12 hours) from the late post, then it is gone (the pages stop
   showing it at once, `purge_expired_kept_forms` deletes the row later).
 - One per person and address: a newer post replaces the older. The database decides (a
@@ -15,7 +17,7 @@ The web layer decides who the late post belongs to (the ended session and its CS
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
@@ -23,15 +25,18 @@ from sqlmodel import Session, col, delete, select
 from domain.actors import Actor
 from domain.columns import utcnow
 from domain.db import insert_for
-from domain.errors import InvalidInput, PermissionDenied
+from domain.encounters.service import get_own_encounter, is_editable
+from domain.errors import InvalidInput, PermissionDenied, RuleViolation
+from domain.idempotency.service import MAX_KEY_LENGTH
 from domain.kept_forms.models import MAX_ADDRESS_LENGTH, KeptForm
+from domain.types import MAX_FORM_FIELDS
 
 KEEP_FOR = timedelta(hours=12)
-# The supporter forms send codes, dates and ids: nothing longer is kept, and never more fields
-# than a form reader accepts.
-MAX_VALUE_LENGTH = 200
-MAX_FIELDS = 200
+# The supporter forms send codes, dates, ids and the log's Idempotency-Key: nothing longer is
+# kept, and never more fields than a form may send.
+MAX_VALUE_LENGTH = MAX_KEY_LENGTH
 KEEPABLE_ADDRESS = re.compile(r"/log|/debrief|/encounters/[1-9][0-9]{0,17}/edit")
+EDIT_ADDRESS = re.compile(r"/encounters/([1-9][0-9]{0,17})/edit")
 LOG_ADDRESS = "/log"
 DEBRIEF_ADDRESS = "/debrief"
 
@@ -53,21 +58,43 @@ def _owner(actor: Actor) -> int:
 
 
 def keep_form(
-    *, session: Session, actor: Actor, address: str, fields: Sequence[tuple[str, str]]
+    *,
+    session: Session,
+    actor: Actor,
+    address: str,
+    fields: Sequence[tuple[str, str]],
+    field_names: Collection[str],
 ) -> None:
     """Keep `fields` (name, value pairs in their order) posted to `address` for the actor,
-    replacing what was kept for that address before. Values too long for these forms are left
-    out rather than stored."""
+    replacing what was kept for that address before. Only the form's own `field_names` are
+    kept, and values too long for these forms are left out rather than stored. An edit form
+    is kept only for the actor's own encounter while it can still be changed (else NotFound,
+    PermissionDenied or RuleViolation)."""
     user_id = _owner(actor)
     if not is_keepable_address(address):
         raise InvalidInput(f"Forms posted to {address[:MAX_ADDRESS_LENGTH]} are not kept.")
-    kept = [[name, value] for name, value in fields if len(value) <= MAX_VALUE_LENGTH]
+    _require_changeable_encounter(session, actor, address)
+    kept = [
+        [name, value]
+        for name, value in fields
+        if name in field_names and len(value) <= MAX_VALUE_LENGTH
+    ]
     now = utcnow()
-    values = {"user_id": user_id, "address": address, "fields": kept[:MAX_FIELDS],
+    values = {"user_id": user_id, "address": address, "fields": kept[:MAX_FORM_FIELDS],
               "created_at": now, "expires_at": now + KEEP_FOR}  # fmt: skip
     upsert = insert_for(session, KeptForm).values(**values)
     replace = {name: upsert.excluded[name] for name in ("fields", "created_at", "expires_at")}
     session.exec(upsert.on_conflict_do_update(index_elements=["user_id", "address"], set_=replace))
+
+
+def _require_changeable_encounter(session: Session, actor: Actor, address: str) -> None:
+    """For an edit address: the actor's own encounter, still within its edit window."""
+    edit = EDIT_ADDRESS.fullmatch(address)
+    if edit is None:
+        return
+    encounter = get_own_encounter(session, actor, int(edit.group(1)))
+    if not is_editable(encounter):
+        raise RuleViolation("This encounter can no longer be changed.")
 
 
 def kept_form_for(*, session: Session, actor: Actor, address: str) -> KeptForm | None:
@@ -89,6 +116,16 @@ def discard_kept_form(*, session: Session, actor: Actor, address: str) -> None:
     user_id = _owner(actor)
     session.exec(
         delete(KeptForm).where(col(KeptForm.user_id) == user_id, col(KeptForm.address) == address)
+    )
+
+
+def discard_kept_form_by_id(*, session: Session, actor: Actor, kept_form_id: int) -> None:
+    """Delete the actor's kept form `kept_form_id` (another's, or none: nothing to do). Saving
+    a restored form deletes the row it came from, and only that one: a save of other answers
+    (another tab, the phone's waiting logs) leaves a kept form the person has not seen."""
+    user_id = _owner(actor)
+    session.exec(
+        delete(KeptForm).where(col(KeptForm.id) == kept_form_id, col(KeptForm.user_id) == user_id)
     )
 
 

@@ -17,6 +17,7 @@ from domain.auth.service import authenticate_throttled
 from domain.codes import Role
 from domain.columns import utcnow
 from domain.errors import NotFound
+from domain.kept_forms.service import KEEP_FOR
 from domain.program_settings.service import get_program_settings
 from domain.users.models import User
 from domain.users.service import set_password
@@ -26,7 +27,8 @@ PASSWORD_LINK_LIFETIME = timedelta(days=3)
 # An ended session's row stays this long after it ended, so a form posted late can still be
 # kept for its person (domain.kept_forms keeps it as long); sign-out and deactivation delete
 # the row at once, and then nothing is kept.
-ENDED_SESSION_REMEMBERED_FOR = timedelta(hours=12)
+# An ended session is remembered as long as a form it posted late is kept.
+ENDED_SESSION_REMEMBERED_FOR = KEEP_FOR
 ZERO = timedelta(0)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 from sqlmodel import Session, col, func, select
 
 from domain.columns import utcnow
@@ -157,3 +157,39 @@ def test_typing_and_tapping_extend_the_session_and_an_ended_one_is_said_calmly(
     expect(status).to_have_attribute("role", "status")
     assert violations_report(page) == ""
     expect(option_input(page, "setting", "icu")).to_be_checked()  # the form is untouched
+
+
+STALE_NOTICE = "Not saved yet: you signed in again since this page opened."
+
+
+def test_a_log_saved_in_a_tab_older_than_the_sign_in_comes_back_to_be_confirmed(
+    context: BrowserContext, live_server: LiveServer
+) -> None:
+    """Tab A holds a filled log; the session ends and the person signs in again in tab B. Save
+    in tab A carries the old session's token: the form comes back filled in with a notice, and
+    the second Save logs it once (htmx still sends tab A's old header; the form has the new
+    token)."""
+    tab_a = context.new_page()
+    login = live_server.new_supporter()
+    user_id = user_id_of(live_server, login)
+    sign_in(tab_a, login)
+    tab_a.goto("/log")
+    option(tab_a, "setting", "icu").tap()
+    tab_a.locator("select[name='peer_profession']").select_option("physician")
+    option(tab_a, "duration_band", "15_to_30").tap()
+    option(tab_a, "stressors", "adverse_event").tap()
+    set_last_seen(live_server, user_id, idle_limit(live_server) + timedelta(minutes=1))
+    tab_b = context.new_page()
+    sign_in(tab_b, login)
+
+    tab_a.bring_to_front()
+    tab_a.get_by_role("button", name="Save encounter").tap()
+    expect(tab_a.get_by_text(STALE_NOTICE)).to_be_visible()
+    expect(option_input(tab_a, "setting", "icu")).to_be_checked()
+    expect(option_input(tab_a, "stressors", "adverse_event")).to_be_checked()
+    assert encounters_of(live_server, user_id) == 0
+    assert violations_report(tab_a) == ""
+
+    tab_a.get_by_role("button", name="Save encounter").tap()
+    expect(tab_a.locator(".confirmation")).to_contain_text("Encounter logged")
+    assert encounters_of(live_server, user_id) == 1

@@ -2,7 +2,8 @@
 server (SQLite and PostgreSQL): both taps go to sign-in with the "kept" notice, the database
 keeps exactly one form for the person (the unique constraint and the upsert decide), nobody
 gets a 500, and nothing is logged. Then, through the real request edge: signing in again
-shows the form, and saving it logs one encounter and forgets the form."""
+shows the form, and saving it while the phone sends the same log again with its
+Idempotency-Key (both at once) logs one encounter and forgets the form."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.live.server import LiveServer, at_once
 
 PASSWORD = "a kept form's long password"
 TAPS = 4
+KEY = {"Idempotency-Key": "a-late-log-kept-with-its-key"}
 LATE_FORM = {
     "occurred_on": utcnow().date().isoformat(), "setting": "icu", "peer_profession": "physician",
     "duration_band": "15_to_30", "stressors": ["adverse_event"], "elements": ["listening"],
@@ -68,7 +70,7 @@ def test_a_double_tap_after_the_session_ended_keeps_one_form_and_it_saves_once(
 
     def tap(_: int) -> httpx.Response:
         with live_server.client(cookies={"peer_session": token}) as http:
-            return http.post("/log", data={**LATE_FORM, "csrf_token": csrf})
+            return http.post("/log", data={**LATE_FORM, "csrf_token": csrf}, headers=KEY)
 
     answers = at_once(TAPS, tap)
 
@@ -90,10 +92,22 @@ def test_a_double_tap_after_the_session_ended_keeps_one_form_and_it_saves_once(
         page = http.get("/log").text
         assert "Your session ended before this was saved." in page
         assert 'name="setting" value="icu" checked' in page
-        fresh_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert fresh_csrf is not None
-        saved = http.post("/log", data={**LATE_FORM, "csrf_token": fresh_csrf.group(1)})
-        assert saved.headers["location"] == "/log?logged=1"
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]+)">', page))
+        assert hidden["idempotency_key"] == KEY["Idempotency-Key"]
+        restored = {**LATE_FORM, **hidden}  # the csrf_token, kept_form_id and the key
+        cookies = {"peer_session": signed_in.cookies["peer_session"]}
+
+    def save_or_resend(index: int) -> httpx.Response:
+        """The person saves the restored form while the phone sends the log again."""
+        with live_server.client(cookies=cookies) as http:
+            if index == 0:
+                return http.post("/log", data=restored)
+            resent = {**LATE_FORM, "csrf_token": restored["csrf_token"]}
+            return http.post("/log", data=resent, headers=KEY)
+
+    saved = at_once(2, save_or_resend)
+    assert [a.status_code for a in saved] == [303, 303], [a.text for a in saved]
+    assert {a.headers["location"] for a in saved} == {"/log?logged=1"}
 
     assert encounters_in(live_server) == encounters_before + 1
     assert kept_forms_of(live_server, user_id) == 0

@@ -4,12 +4,14 @@ nothing is saved until the person saves it. Only the right person's late post is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
 from domain.codes import Role
@@ -24,6 +26,9 @@ from domain.web_sessions.models import WebSession
 from tests.factories import days_ago, make_supporter, make_user, set_logged_at
 from tests.web.conftest import HTML, Browser, latest_web_session
 from tests.web.test_supporter_pages import checked, encounters_of, log, valid_form
+from web import late_forms
+from web.pages.supporter import LOG_FORM_FIELDS
+from web.session import unmask_token
 
 IDLE_MINUTES = 30
 KEPT_NOTICE = "Your session ended before this was saved. Check the answers and save."
@@ -54,9 +59,28 @@ def encounter_count(db: Session) -> int:
     return db.exec(select(func.count()).select_from(Encounter)).one()
 
 
-def late_log(client: TestClient, browser: Browser, **headers: str) -> Any:
+def late_log(
+    client: TestClient,
+    browser: Browser,
+    extra: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
     form = browser.form(**valid_form(setting="emergency_department", duration_band="30_to_60"))
-    return client.post("/log", data=form, headers=headers, follow_redirects=False)
+    return client.post(
+        "/log", data={**form, **(extra or {})}, headers=headers or {}, follow_redirects=False
+    )
+
+
+def hidden_value(page: str, name: str) -> str | None:
+    found = re.search(f'<input type="hidden" name="{name}" value="([^"]*)">', page)
+    return found.group(1) if found else None
+
+
+def restored_fields(client: TestClient, address: str = "/log") -> dict[str, str]:
+    """The hidden fields of the restored form on `address`: its kept row, its key."""
+    page = client.get(address).text
+    names = ("kept_form_id", "idempotency_key")
+    return {name: value for name in names if (value := hidden_value(page, name)) is not None}
 
 
 def test_a_log_posted_after_the_session_ended_is_kept_and_sign_in_says_so(
@@ -83,7 +107,7 @@ def test_an_htmx_post_is_kept_and_sent_to_sign_in_with_a_401(
     client: TestClient, db: Session, as_supporter: Browser
 ) -> None:
     end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
-    answer = late_log(client, as_supporter, **as_supporter.htmx)
+    answer = late_log(client, as_supporter, headers=as_supporter.htmx)
     assert answer.status_code == 401
     assert answer.headers["HX-Redirect"] == "/sign-in?next=%2Flog&kept=1"
     assert len(kept_rows(db)) == 1
@@ -228,7 +252,7 @@ def test_saving_the_kept_form_logs_one_encounter_and_forgets_the_form(
     sign_in: Callable[..., Browser],
 ) -> None:
     again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
-    saved = late_log(client, again)
+    saved = late_log(client, again, restored_fields(client))
     assert saved.headers["location"] == "/log?logged=1"
     [stored] = encounters_of(db, supporter)
     assert stored.setting == "emergency_department"
@@ -240,9 +264,11 @@ def test_an_invalid_save_keeps_the_kept_form(
     client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
 ) -> None:
     again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
-    invalid = client.post("/log", data=again.form(**valid_form(setting="")))
+    restored = restored_fields(client)
+    invalid = client.post("/log", data=again.form(**valid_form(setting=""), **restored))
     assert invalid.status_code == 422
     assert KEPT_NOTICE in invalid.text  # still kept until a save succeeds
+    assert hidden_value(invalid.text, "kept_form_id") == restored["kept_form_id"]
     assert len(kept_rows(db)) == 1
 
 
@@ -250,7 +276,8 @@ def test_saving_the_kept_form_with_htmx_swaps_the_notice_away(
     client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
 ) -> None:
     again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
-    saved = client.post("/log", data=again.form(**valid_form()), headers=again.htmx)
+    form = again.form(**valid_form(), **restored_fields(client))
+    saved = client.post("/log", data=form, headers=again.htmx)
     assert saved.status_code == 200
     assert "Encounter logged" in saved.text
     assert KEPT_NOTICE not in saved.text
@@ -339,7 +366,10 @@ def test_a_late_edit_is_kept_restored_and_saved_once(
     page = client.get(address).text
     assert KEPT_NOTICE in page
     assert checked(page, "setting", "emergency_department")
-    saved = client.post(address, data=again.form(**valid_form(setting="emergency_department")))
+    restored = restored_fields(client, address)
+    assert set(restored) == {"kept_form_id"}  # no key on an edit form
+    form = again.form(**valid_form(setting="emergency_department"), **restored)
+    saved = client.post(address, data=form)
     assert saved.status_code == 200
     db.refresh(encounter)
     assert encounter.setting == "emergency_department"
@@ -485,3 +515,238 @@ def test_a_csrf_token_of_any_characters_is_refused_not_an_error(
     refused = client.post("/log", data={**valid_form(), "csrf_token": "ÿ-not-ascii"}, headers=HTML)
     assert refused.status_code == 403
     assert encounter_count(db) == 0
+
+
+# The log's Idempotency-Key is kept with it: the phone's own retry and the restored form log one
+# encounter between them, whichever is sent first.
+
+KEY = "0f8e2c1a-5b7d-4c3e-9a6f-2d1b0c9e8f7a"
+
+
+def key_header(key: str = KEY) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+@pytest.mark.parametrize("outbox_first", [True, False], ids=["outbox-first", "restored-first"])
+@pytest.mark.parametrize("confirm_with", ["plain", "htmx"])
+def test_a_late_log_sent_again_with_its_key_and_confirmed_logs_one_encounter(
+    client: TestClient,
+    db: Session,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+    outbox_first: bool,
+    confirm_with: str,
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    late = late_log(client, as_supporter, headers={**as_supporter.htmx, **key_header()})
+    assert late.status_code == 401
+    [kept] = kept_rows(db)
+    assert ["idempotency_key", KEY] in kept.fields
+    again = sign_in(as_supporter.user)
+    restored = restored_fields(client)
+    assert restored["idempotency_key"] == KEY
+
+    def outbox() -> Any:  # the phone sends its waiting log again, with its key
+        return late_log(client, again, headers={**again.htmx, **key_header()})
+
+    def confirm() -> Any:  # the person saves the restored form (htmx: the script's new key)
+        if confirm_with == "plain":
+            return late_log(client, again, restored)
+        return late_log(client, again, restored, headers={**again.htmx, **key_header("a-new-key")})
+
+    for send in (outbox, confirm) if outbox_first else (confirm, outbox):
+        assert send().status_code in (200, 303)
+    assert encounter_count(db) == 1
+    assert kept_rows(db) == []
+
+
+def test_a_restored_log_changed_after_its_key_was_used_says_it_was_saved_already(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    late_log(client, as_supporter, headers={**as_supporter.htmx, **key_header()})
+    again = sign_in(as_supporter.user)
+    restored = restored_fields(client)
+    assert (
+        late_log(client, again, headers={**again.htmx, **key_header()}).status_code == 200
+    )  # outbox
+    changed = client.post("/log", data=again.form(**valid_form(setting="icu"), **restored))
+    assert changed.status_code == 422
+    assert "already saved from this phone" in changed.text
+    assert "Check My encounters" in changed.text
+    assert hidden_value(changed.text, "idempotency_key") is None  # the used key is gone
+    assert encounter_count(db) == 1
+    saved_again = client.post("/log", data=again.form(**valid_form(setting="icu")))
+    assert saved_again.status_code == 200  # without the key: a new encounter, as it says
+    assert encounter_count(db) == 2
+
+
+@pytest.mark.parametrize(("length", "kept"), [(255, True), (256, False)])
+def test_only_a_valid_key_is_kept(
+    client: TestClient, db: Session, as_supporter: Browser, length: int, kept: bool
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    late_log(client, as_supporter, headers={**as_supporter.htmx, **key_header("k" * length)})
+    [row] = kept_rows(db)
+    assert (["idempotency_key", "k" * length] in row.fields) is kept
+    assert [name for name, _ in row.fields].count("idempotency_key") == int(kept)
+
+
+# A save deletes the kept form it was restored from, and no other.
+
+
+def test_saving_other_answers_leaves_the_kept_log(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    again = kept_then_signed_in_again(client, db, as_supporter, sign_in)
+    restored = restored_fields(client)
+    other_tab = client.post("/log", data=again.form(**valid_form(setting="icu")))
+    assert other_tab.status_code == 200
+    outbox = late_log(client, again, headers={**again.htmx, **key_header("waiting-log-a")})
+    assert outbox.status_code == 200
+    assert len(kept_rows(db)) == 1  # the kept log B waits to be checked
+    assert KEPT_NOTICE in client.get("/log").text
+    late_log(client, again, restored)
+    assert kept_rows(db) == []
+    assert encounter_count(db) == 3
+
+
+def test_saving_an_edit_without_its_kept_row_leaves_the_kept_edit(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+) -> None:
+    encounter = log(db, supporter)
+    address = f"/encounters/{encounter.id}/edit"
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    client.post(address, data=as_supporter.form(**valid_form(setting="emergency_department")))
+    again = sign_in(as_supporter.user)
+    restored = restored_fields(client, address)
+    client.post(address, data=again.form(**valid_form(setting="office")))  # another tab
+    assert len(kept_rows(db)) == 1
+    client.post(address, data=again.form(**valid_form(setting="emergency_department"), **restored))
+    assert kept_rows(db) == []
+
+
+# Only each form's own fields are kept, and an edit only of an own encounter.
+
+
+def test_only_the_forms_own_fields_are_kept(
+    client: TestClient, db: Session, as_supporter: Browser
+) -> None:
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    extra = {"note": "free text", "x" * 1000: "y", "kept_form_id": "5", "urgency": "today"}
+    late_log(client, as_supporter, extra)
+    client.post("/debrief", data=as_supporter.form(urgency="today", setting="icu", note="z"))
+    log_row, debrief_row = kept_rows(db)
+    names = {name for name, _ in log_row.fields}
+    assert names <= set(LOG_FORM_FIELDS)
+    assert {"setting", "stressors"} <= names
+    assert names.isdisjoint({"note", "x" * 1000, "kept_form_id", "urgency", "csrf_token"})
+    assert debrief_row.fields == [["urgency", "today"]]
+
+
+def test_a_late_edit_of_anothers_or_a_too_old_encounter_keeps_nothing(
+    client: TestClient,
+    db: Session,
+    supporter: Supporter,
+    as_supporter: Browser,
+) -> None:
+    anothers = log(db, make_supporter(db))
+    too_old = log(db, supporter)
+    set_logged_at(db, too_old, days_ago(7) - timedelta(minutes=1))
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    for encounter in (anothers, too_old):
+        address = f"/encounters/{encounter.id}/edit"
+        answer = client.post(
+            address, data=as_supporter.form(**valid_form()), follow_redirects=False
+        )
+        assert answer.status_code == 303
+        assert "kept=1" not in answer.headers["location"]
+    never_logged = client.post(
+        "/encounters/999999/edit", data=as_supporter.form(**valid_form()), follow_redirects=False
+    )
+    assert "kept=1" not in never_logged.headers["location"]
+    assert kept_rows(db) == []
+
+
+# A form sent with an earlier session's token, over a live session: back to be confirmed.
+
+STALE_NOTICE = "Not saved yet: you signed in again since this page opened."
+
+
+def csrf_field_of(page: str) -> str:
+    value = hidden_value(page, "csrf_token")
+    assert value is not None
+    return value
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_log_sent_with_an_earlier_sessions_token_comes_back_filled_in(
+    client: TestClient,
+    db: Session,
+    as_supporter: Browser,
+    sign_in: Callable[..., Browser],
+    htmx: bool,
+) -> None:
+    tab_a = as_supporter
+    tab_b = sign_in(as_supporter.user)  # signed in again in another tab: a new session
+    assert tab_b.csrf != tab_a.csrf
+    headers = tab_a.htmx if htmx else HTML
+    form = tab_a.form(**valid_form(setting="emergency_department"))
+    refused = client.post("/log", data=form, headers=headers)
+    assert refused.status_code == 403
+    assert STALE_NOTICE in refused.text
+    assert checked(refused.text, "setting", "emergency_department")
+    assert ("<html" in refused.text) is not htmx  # htmx: the form only, swapped in place
+    assert encounter_count(db) == 0
+    assert unmask_token(csrf_field_of(refused.text)) == tab_b.csrf  # the live session's token
+    # Saved again from the re-rendered form: htmx still sends tab A's header from <body>.
+    form["csrf_token"] = csrf_field_of(refused.text)
+    saved = client.post("/log", data=form, headers=headers, follow_redirects=False)
+    assert saved.status_code == (200 if htmx else 303)
+    assert encounter_count(db) == 1
+
+
+def test_a_debrief_sent_with_an_earlier_sessions_token_asks_to_choose_again(
+    client: TestClient, db: Session, as_supporter: Browser, sign_in: Callable[..., Browser]
+) -> None:
+    sign_in(as_supporter.user)
+    refused = client.post("/debrief", data=as_supporter.form(urgency="today"), headers=HTML)
+    assert refused.status_code == 403
+    assert "Not sent yet: you signed in again since this page opened." in refused.text
+    assert 'action="/debrief"' in refused.text
+    assert db.exec(select(func.count()).select_from(DebriefRequest)).one() == 0
+
+
+# Keeping never turns a late post into an error page.
+
+
+def test_a_database_error_while_keeping_falls_back_to_the_plain_sign_in(
+    client: TestClient, db: Session, as_supporter: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_unit_of_work(_request: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(late_forms, "unit_of_work_apart", failing_unit_of_work)
+    end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
+    answer = late_log(client, as_supporter)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/sign-in?next=%2Flog"
+    htmx = late_log(client, as_supporter, headers=as_supporter.htmx)
+    assert htmx.status_code == 401
+    assert htmx.headers["HX-Redirect"] == "/sign-in?next=%2Flog"
+    sign_out = client.post("/sign-out", data=as_supporter.form(), follow_redirects=False)
+    assert sign_out.status_code == 303
+    assert kept_rows(db) == []
+
+
+@pytest.mark.parametrize(("kept", "notice"), [("1", True), ("yes", False), ("11", False)])
+def test_the_sign_in_page_takes_any_kept_value(
+    new_browser: Callable[..., TestClient], kept: str, notice: bool
+) -> None:
+    page = new_browser().get(f"/sign-in?kept={kept}")
+    assert page.status_code == 200
+    assert (SIGN_IN_NOTICE in page.text) is notice

@@ -223,7 +223,7 @@ def test_other_answers_with_a_used_key_are_refused_and_log_nothing_more(
     other = as_supporter.form(**valid_form(setting="emergency_department"))
     refused = client.post("/log", data=other, headers=keyed(as_supporter))
     assert refused.status_code == 422
-    assert "Not saved: this encounter was sent before with other answers." in refused.text
+    assert "Not saved: this encounter was already saved from this phone" in refused.text
     assert checked(refused.text, "setting", "emergency_department")  # the answers are kept
     assert len(encounters_of(db, supporter)) == 1
 

@@ -449,7 +449,7 @@ def test_htmx_is_told_to_swap_error_answers(client: TestClient, as_supporter: Br
 def test_an_htmx_request_refused_shows_its_message_in_the_main_area(
     client: TestClient, as_supporter: Browser
 ) -> None:
-    answer = client.post("/debrief", data={"urgency": "today"}, headers=HTMX)  # no CSRF token
+    answer = client.post("/availability", data={"available": "no"}, headers=HTMX)  # no token
     assert answer.status_code == 403
     assert answer.headers["hx-retarget"] == "#main"
     assert "<html" not in answer.text

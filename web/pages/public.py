@@ -25,6 +25,7 @@ from web.pages.common import page, redirect_after_post
 from web.pages.home import home_page
 from web.session import (
     SIGN_IN_CHECK_FIELD,
+    SIGN_OUT_ADDRESS,
     CheckedVisitor,
     MaybeVisitor,
     clear_session_cookie,
@@ -68,7 +69,7 @@ def sign_in_form(
     session: SessionDep,
     visitor: MaybeVisitor,
     next_path: Annotated[str | None, Query(alias="next")] = None,
-    kept: Annotated[str | None, Query(max_length=1)] = None,
+    kept: str | None = None,
 ) -> Response:
     if visitor is not None:
         return redirect_after_post(request, safe_next_path(next_path))
@@ -134,7 +135,7 @@ def sign_in_submit(request: Request, session: SessionDep, form: FormValues) -> R
     )  # fmt: skip
 
 
-@router.post("/sign-out")
+@router.post(SIGN_OUT_ADDRESS)
 def sign_out(request: Request, session: SessionDep, _visitor: CheckedVisitor) -> Response:
     token = session_token(request)
     if token:

@@ -58,11 +58,14 @@ from domain.idempotency.service import (
     request_fingerprint,
     run_once,
 )
+from domain.kept_forms.models import KeptForm
 from domain.kept_forms.service import (
     DEBRIEF_ADDRESS,
     LOG_ADDRESS,
     discard_kept_form,
+    discard_kept_form_by_id,
     edit_address,
+    is_keepable_address,
     kept_form_for,
 )
 from domain.pagination import MAX_LIMIT, PageRequest
@@ -80,10 +83,9 @@ from domain.supporters.service import (
 )
 from domain.types import MAX_ROW_ID
 from web.forms import Form, FormValues, domain_error_messages, error_summary, parse_form
-from web.late_forms import kept_answers
 from web.pages.common import page, redirect_after_post
 from web.rendering import is_htmx
-from web.session import CheckedVisitor, SignedInVisitor, Visitor
+from web.session import CheckedVisitor, SignedInVisitor, Visitor, csrf_sent
 
 router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
@@ -96,16 +98,33 @@ OWNER_REFUSED = (
     "Not saved: this encounter was saved on this phone by someone else. Sign in as the person "
     "who saved it to send it."
 )
+# A restored log form carries the key its answers were first sent with (web/late_forms.py), and
+# the kept row it came from, so its save replays a send that got through and deletes only that
+# row.
+IDEMPOTENCY_KEY_FIELD = "idempotency_key"
+KEPT_FORM_ID_FIELD = "kept_form_id"
 KEY_REFUSED = (
-    "Not saved: this encounter was sent before with other answers. Check My encounters; "
-    "saving again logs it as a new encounter."
+    "Not saved: this encounter was already saved from this phone, with other answers. Check "
+    "My encounters; saving again logs it as a new encounter."
 )
+# A form sent with the token of an earlier session while the person is signed in (they signed
+# in again in another tab): shown again, filled in, and nothing saved until they confirm.
+STALE_FORM = (
+    "Not saved yet: you signed in again since this page opened. Check the answers and save."
+)
+STALE_DEBRIEF = "Not sent yet: you signed in again since this page opened. Choose again to send."
 CHOOSE_ONE = "Choose one."
 SINGLE_FIELDS = (
     "occurred_on", "setting", "initiated_by", "modality", "peer_profession",
     "peer_org_relation", "duration_band", "escalation", "follow_up",
 )  # fmt: skip
 MULTI_FIELDS = ("stressors", "elements", "support_types", "flow_steps")
+# What a form posted after its session ended keeps (web/late_forms.py): its own fields only.
+ENCOUNTER_FORM_FIELDS = frozenset(
+    {*SINGLE_FIELDS, *MULTI_FIELDS, "resources_shared", "supporter_needs_debrief"}
+)
+LOG_FORM_FIELDS = ENCOUNTER_FORM_FIELDS | {IDEMPOTENCY_KEY_FIELD}
+DEBRIEF_FORM_FIELDS = frozenset({"urgency"})
 # The encounter form's fields in the order the form shows them, by the names people see: the
 # error summary lists them in this order.
 ENCOUNTER_FIELD_NAMES = {
@@ -159,6 +178,50 @@ LOG_DEFAULTS: dict[str, Any] = {
     "stressors": [],
     "resources_shared": [],
 }
+
+
+def kept_field_names(address: str) -> frozenset[str]:
+    """The fields of the form at a keepable address (none elsewhere)."""
+    if not is_keepable_address(address):
+        return frozenset()
+    if address == LOG_ADDRESS:
+        return LOG_FORM_FIELDS
+    return DEBRIEF_FORM_FIELDS if address == DEBRIEF_ADDRESS else ENCOUNTER_FORM_FIELDS
+
+
+def kept_answers(kept: KeptForm) -> Form:
+    """A kept form's answers as a submitted form, so a page restores them through the same
+    path that re-renders a posted one (`encounter_values` for the log and edit forms)."""
+    values: dict[str, list[str]] = {}
+    for name, value in kept.fields:
+        values.setdefault(name, []).append(value)
+    return Form(values)
+
+
+def idempotency_key_of(request: Request, form: Form) -> str | None:
+    """The log's Idempotency-Key: a restored form's own field first (with JavaScript, the
+    outbox adds a header with a new key to every Save; the field is the key these answers were
+    first sent with), else the header."""
+    field = form.first(IDEMPOTENCY_KEY_FIELD)
+    return field if field else request.headers.get(IDEMPOTENCY_KEY)  # an empty header is refused
+
+
+def posted_kept_form_id(form: Form) -> int | None:
+    raw = form.first(KEPT_FORM_ID_FIELD)
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
+
+
+def restored_from(session: Session, visitor: Visitor, address: str, form: Form) -> KeptForm | None:
+    """The kept form a posted form was restored from, while it is still kept."""
+    kept = kept_form_for(session=session, actor=visitor.actor, address=address)
+    return kept if kept is not None and kept.id == posted_kept_form_id(form) else None
+
+
+def forget_restored_form(session: Session, visitor: Visitor, form: Form) -> None:
+    """After a save: delete the kept row the form was restored from, and no other."""
+    kept_id = posted_kept_form_id(form)
+    if kept_id is not None:
+        discard_kept_form_by_id(session=session, actor=visitor.actor, kept_form_id=kept_id)
 
 
 def require_supporter(visitor: Visitor) -> Supporter:
@@ -361,20 +424,23 @@ def log_form(request: Request, session: SessionDep, visitor: SignedInVisitor) ->
     logged = request.query_params.get("logged") == "1"
     # A form posted after the session ended comes back as it was, for the person to check.
     kept = kept_form_for(session=session, actor=visitor.actor, address=LOG_ADDRESS)
-    values = encounter_values(kept_answers(kept)) if kept else None
+    answers = kept_answers(kept) if kept else None
     return log_page(
         request, session, visitor, supporter, logged=logged, fresh_form=kept is None,
-        values=values, kept_form=kept, kept_address=LOG_ADDRESS,
+        values=encounter_values(answers) if answers else None, kept_form=kept,
+        kept_address=LOG_ADDRESS, kept_form_id=kept.id if kept else None,
+        idempotency_key=answers.first(IDEMPOTENCY_KEY_FIELD) if answers else "",
     )  # fmt: skip
 
 
 @router.post("/log", response_class=HTMLResponse)
 def log_submit(
-    request: Request, session: SessionDep, visitor: CheckedVisitor, form: FormValues
+    request: Request, session: SessionDep, visitor: SignedInVisitor, form: FormValues
 ) -> Response:
-    """Log an encounter. With an `Idempotency-Key` header (the phone's outbox sends one, and so
-    does every htmx Save) the same key logs at most once: a retry after a dropped connection
-    gets the same confirmation and makes no second encounter."""
+    """Log an encounter. With an Idempotency-Key (the phone's outbox sends one, and so does
+    every htmx Save; a restored form carries its own as a field) the same key logs at most
+    once: a retry after a dropped connection gets the same confirmation and makes no second
+    encounter. A form sent with an earlier session's CSRF token comes back to be confirmed."""
     supporter = require_supporter(visitor)
     owner = request.headers.get(OUTBOX_OWNER)
     if owner is not None and owner != str(visitor.user.id):
@@ -384,22 +450,34 @@ def log_submit(
             status_code=403, block="log_form", headers={"X-Outbox-Refused": "owner"},
         )  # fmt: skip
     values = encounter_values(form)
+    key = idempotency_key_of(request, form)
+    if not csrf_sent(request, form, visitor.web_session):
+        return log_page(
+            request, session, visitor, supporter, values=values, errors={"form": STALE_FORM},
+            status_code=403, block="log_form", idempotency_key=form.first(IDEMPOTENCY_KEY_FIELD),
+            kept_form=restored_from(session, visitor, LOG_ADDRESS, form),
+            kept_address=LOG_ADDRESS, kept_form_id=posted_kept_form_id(form),
+        )  # fmt: skip
     data, errors = parse_form(
         EncounterCreate, values, missing=CHOOSE_ONE, unanswered=UNANSWERED_MESSAGES
     )
+    form_key = form.first(IDEMPOTENCY_KEY_FIELD)
     if data is not None:
         try:
-            logged = log_once(session, visitor, data, key=request.headers.get(IDEMPOTENCY_KEY))
+            logged = log_once(session, visitor, data, key=key)
         except KeyInProgress:
             raise  # 409 with Retry-After: the first request's answer is on its way
         except KeyUsedForAnotherRequest:
             errors = {"form": KEY_REFUSED}
+            form_key = ""  # used: a save from here on is a new encounter, with a new key
         except DomainError as error:
             errors = domain_error_messages(error)
             if error.field == IDEMPOTENCY_KEY:  # a malformed key: above the form, not a field
                 errors = {"form": error.message}
+                form_key = ""
         else:
-            discard_kept_form(session=session, actor=visitor.actor, address=LOG_ADDRESS)
+            forget_restored_form(session, visitor, form)
+            forget_kept_log_with_key(session, visitor, key)
             if not is_htmx(request):
                 return redirect_after_post(request, "/log?logged=1")
             return page(
@@ -409,11 +487,21 @@ def log_submit(
             )  # fmt: skip
     # Invalid: the form again, with each message beside its field and every answer kept (and
     # the notice of a kept form, which stays until a save succeeds or it is discarded).
-    kept = kept_form_for(session=session, actor=visitor.actor, address=LOG_ADDRESS)
     return log_page(
         request, session, visitor, supporter, values=values, errors=errors, status_code=422,
-        block="log_form", kept_form=kept, kept_address=LOG_ADDRESS,
+        block="log_form", kept_form=restored_from(session, visitor, LOG_ADDRESS, form),
+        kept_address=LOG_ADDRESS, kept_form_id=posted_kept_form_id(form),
+        idempotency_key=form_key,
     )  # fmt: skip
+
+
+def forget_kept_log_with_key(session: Session, visitor: Visitor, key: str | None) -> None:
+    """The kept log sent late with this key is this very encounter (the phone sent it again
+    with its key): logged or replayed now, it is no longer waiting to be checked."""
+    kept = kept_form_for(session=session, actor=visitor.actor, address=LOG_ADDRESS)
+    if key and kept is not None and kept_answers(kept).first(IDEMPOTENCY_KEY_FIELD) == key:
+        assert kept.id is not None
+        discard_kept_form_by_id(session=session, actor=visitor.actor, kept_form_id=kept.id)
 
 
 @dataclass(frozen=True)
@@ -523,7 +611,8 @@ def edit_form(
     return page(
         request, session, visitor, "edit.html", active="encounters", encounter=encounter,
         values=values, errors={}, too_late=not is_editable(row), kept_form=kept,
-        kept_address=address, **log_form_context(session, visitor, values, {}),
+        kept_address=address, kept_form_id=kept.id if kept else None,
+        **log_form_context(session, visitor, values, {}),
     )  # fmt: skip
 
 
@@ -531,12 +620,21 @@ def edit_form(
 def edit_submit(
     request: Request,
     session: SessionDep,
-    visitor: CheckedVisitor,
+    visitor: SignedInVisitor,
     encounter_id: IdPath,
     form: FormValues,
 ) -> Response:
     encounter = to_public(_own_encounter(visitor, session, encounter_id))
     values = encounter_values(form)
+    address = edit_address(encounter_id)
+    if not csrf_sent(request, form, visitor.web_session):
+        return page(
+            request, session, visitor, "edit.html", status_code=403, active="encounters",
+            encounter=encounter, values=values, errors={"form": STALE_FORM}, too_late=False,
+            kept_form=restored_from(session, visitor, address, form), kept_address=address,
+            kept_form_id=posted_kept_form_id(form),
+            **log_form_context(session, visitor, values, {"form": STALE_FORM}),
+        )  # fmt: skip
     data, errors = parse_form(
         EncounterUpdate, values, missing=CHOOSE_ONE, unanswered=UNANSWERED_MESSAGES
     )
@@ -548,16 +646,15 @@ def edit_submit(
         except DomainError as error:
             errors = domain_error_messages(error)
         else:
-            address = edit_address(encounter_id)
-            discard_kept_form(session=session, actor=visitor.actor, address=address)
+            forget_restored_form(session, visitor, form)
             return redirect_after_post(request, "/encounters?changed=1")
     # The notice of a kept form stays until a save succeeds or it is discarded.
-    address = edit_address(encounter_id)
-    kept = kept_form_for(session=session, actor=visitor.actor, address=address)
     return page(
         request, session, visitor, "edit.html", status_code=422, active="encounters",
-        encounter=encounter, values=values, errors=errors, too_late=False, kept_form=kept,
-        kept_address=address, **log_form_context(session, visitor, values, errors),
+        encounter=encounter, values=values, errors=errors, too_late=False,
+        kept_form=restored_from(session, visitor, address, form), kept_address=address,
+        kept_form_id=posted_kept_form_id(form),
+        **log_form_context(session, visitor, values, errors),
     )  # fmt: skip
 
 
@@ -636,10 +733,15 @@ def debrief_page(request: Request, session: SessionDep, visitor: SignedInVisitor
 
 @router.post("/debrief", response_class=HTMLResponse)
 def debrief_submit(
-    request: Request, session: SessionDep, visitor: CheckedVisitor, form: FormValues
+    request: Request, session: SessionDep, visitor: SignedInVisitor, form: FormValues
 ) -> Response:
     require_supporter(visitor)
     urgency = form.first("urgency")
+    if not csrf_sent(request, form, visitor.web_session):
+        return page(
+            request, session, visitor, "debrief.html", status_code=403, active="home",
+            requested=False, sent=False, error=STALE_DEBRIEF,
+        )  # fmt: skip
     if urgency not in DebriefUrgency.__members__:
         kept = kept_form_for(session=session, actor=visitor.actor, address=DEBRIEF_ADDRESS)
         return page(

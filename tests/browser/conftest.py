@@ -54,6 +54,7 @@ from tests.factories import (
     make_user,
     supporter_actor,
 )
+from web.pages.supporter import kept_field_names
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -418,7 +419,8 @@ def keep_forms(live_server: LiveServer, login: Login) -> None:
         user = session.exec(select(User).where(User.email == login.email)).one()
         supporter = session.exec(select(Supporter).where(Supporter.user_id == user.id)).one()
         actor = supporter_actor(session, supporter)
-        keep_form(session=session, actor=actor, address=LOG_ADDRESS, fields=KEPT_LOG)
-        keep_form(
-            session=session, actor=actor, address=DEBRIEF_ADDRESS, fields=[("urgency", "today")]
-        )
+        for address, fields in ((LOG_ADDRESS, KEPT_LOG), (DEBRIEF_ADDRESS, [("urgency", "today")])):
+            keep_form(
+                session=session, actor=actor, address=address, fields=fields,
+                field_names=kept_field_names(address),
+            )  # fmt: skip

@@ -432,7 +432,10 @@ def test_an_invalid_edit_keeps_the_kept_forms_notice_and_discard(
     end_session_by_idleness(db, as_supporter, ended_ago=timedelta(minutes=1))
     client.post(address, data=as_supporter.form(**valid_form(setting="emergency_department")))
     again = sign_in(as_supporter.user)
-    invalid = client.post(address, data=again.form(**valid_form(setting="nowhere")))
+    kept_id = str(kept_rows(db)[0].id)  # the restored form carries its kept row's id
+    invalid = client.post(
+        address, data=again.form(**valid_form(setting="nowhere"), kept_form_id=kept_id)
+    )
     assert invalid.status_code == 422
     assert KEPT_NOTICE in invalid.text  # still kept until a save succeeds
     assert 'action="/kept-forms/discard"' in invalid.text

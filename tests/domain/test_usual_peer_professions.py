@@ -12,6 +12,7 @@ from domain.encounters.service import (
     log_encounter,
     most_logged_peer_professions,
 )
+from domain.professions.service import list_professions
 from domain.supporters.models import Supporter
 from tests.factories import (
     COORDINATOR,
@@ -54,9 +55,25 @@ def test_the_top_5_are_offered_and_the_6th_is_not(db: Session) -> None:
 
 def test_ties_are_in_code_order(db: Session) -> None:
     supporter = make_supporter(db)
-    for profession in ("staff", "dentist", "nurse"):
+    # Logged in reverse code order, each profession's rows after the previous one's: by the
+    # rows' ids (first or last) the order would be staff, nurse, dentist; only the code puts
+    # the tied ones in order.
+    for profession in ("staff", "nurse", "dentist"):
         log_times(db, supporter, profession, 2)
     assert usual(db, supporter_actor(db, supporter)) == ["dentist", "nurse", "staff"]
+
+
+def test_when_more_than_5_tie_the_first_5_codes_are_offered(db: Session) -> None:
+    # Every profession once, in reverse code order. With more tied rows than twice the limit,
+    # PostgreSQL sorts the counts by a heap that keeps no order among equals: only the code
+    # tie-break gives the first five codes (three tied rows come out of its grouping already in
+    # code order).
+    codes = sorted(profession.code for profession in list_professions(session=db))
+    assert len(codes) > 2 * USUAL_PEER_PROFESSIONS
+    supporter = make_supporter(db)
+    for profession in reversed(codes):
+        log_times(db, supporter, profession, 1)
+    assert usual(db, supporter_actor(db, supporter)) == codes[:USUAL_PEER_PROFESSIONS]
 
 
 def test_only_the_supporters_own_encounters_count(db: Session) -> None:

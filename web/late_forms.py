@@ -28,7 +28,7 @@ from domain.types import MAX_FORM_FIELDS
 from domain.users.models import User
 from domain.web_sessions.service import end_session, ended_session_of
 from web.forms import Form
-from web.pages.supporter import IDEMPOTENCY_KEY_FIELD, idempotency_key_of, kept_field_names
+from web.saving_once import IDEMPOTENCY_KEY_FIELD, idempotency_key_of, kept_field_names
 from web.session import CSRF_FIELD, CSRF_HEADER, SIGN_OUT_ADDRESS, csrf_matches, session_token
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -54,7 +54,7 @@ from tests.factories import (
     make_user,
     supporter_actor,
 )
-from web.pages.supporter import kept_field_names
+from web.saving_once import kept_field_names
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

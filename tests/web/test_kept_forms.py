@@ -27,7 +27,7 @@ from tests.factories import days_ago, make_supporter, make_user, set_logged_at
 from tests.web.conftest import HTML, Browser, latest_web_session
 from tests.web.test_supporter_pages import checked, encounters_of, log, valid_form
 from web import late_forms
-from web.pages.supporter import LOG_FORM_FIELDS
+from web.saving_once import LOG_FORM_FIELDS
 from web.session import unmask_token
 
 IDLE_MINUTES = 30

@@ -25,9 +25,9 @@ from tests.factories import make_supporter, make_user
 from tests.web.conftest import HTML, HTMX, Browser, assert_security_headers, csp_directives
 from tests.web.test_supporter_pages import checked, encounters_of, valid_form
 from web.app_icons import ICONS, draw
+from web.encounter_form import UNANSWERED_MESSAGES
 from web.pages.embed import EMBED_PATH
 from web.pages.offline import precached_files
-from web.pages.supporter import UNANSWERED_MESSAGES
 from web.rendering import STATIC_DIR
 from web.session import unmask_token
 

@@ -3,10 +3,7 @@ resources, sessions and asking for a debrief. Every rule is a domain service's."
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
-from enum import Enum
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -15,21 +12,7 @@ from sqlmodel import Session
 
 from api.deps import SessionDep
 from domain import guide
-from domain.codes import (
-    DurationBand,
-    EncounterSetting,
-    Escalation,
-    FlowStep,
-    FollowUp,
-    InitiatedBy,
-    Modality,
-    PeerOrgRelation,
-    ResourceCategory,
-    Stressor,
-    SupportElement,
-    SupportType,
-    form_label,
-)
+from domain.codes import ResourceCategory
 from domain.columns import utcnow
 from domain.debriefs.models import DebriefUrgency
 from domain.debriefs.service import (
@@ -45,206 +28,64 @@ from domain.encounters.service import (
     get_own_encounter,
     is_editable,
     list_encounters,
-    log_encounter,
-    most_logged_peer_professions,
     to_public,
     update_encounter,
 )
 from domain.errors import DomainError, PermissionDenied
-from domain.idempotency.service import (
-    KeyInProgress,
-    KeyUsedForAnotherRequest,
-    StoredResponse,
-    request_fingerprint,
-    run_once,
-)
-from domain.kept_forms.models import KeptForm
+from domain.idempotency.service import KeyInProgress, KeyUsedForAnotherRequest
 from domain.kept_forms.service import (
     DEBRIEF_ADDRESS,
     LOG_ADDRESS,
     discard_kept_form,
-    discard_kept_form_by_id,
     edit_address,
-    is_keepable_address,
     kept_form_for,
 )
 from domain.pagination import MAX_LIMIT, PageRequest
-from domain.professions.service import list_professions
 from domain.program_settings.service import program_today
 from domain.resources.search import find_resources, nothing_found_message
-from domain.resources.service import ResourceFilters, list_resources
+from domain.resources.service import ResourceFilters
 from domain.sessions.service import attendance_of_supporter, upcoming_program_sessions
 from domain.supporters.models import Supporter, SupporterUpdate
-from domain.supporters.service import (
-    MonthlyWorkload,
-    month_bounds,
-    monthly_workload,
-    update_supporter,
-)
+from domain.supporters.service import month_bounds, monthly_workload, update_supporter
 from domain.types import MAX_ROW_ID
-from web.forms import Form, FormValues, domain_error_messages, error_summary, parse_form
+from web.encounter_form import (
+    CHOOSE_ONE,
+    UNANSWERED_MESSAGES,
+    as_form_fields,
+    encounter_values,
+    fresh_log_values,
+    log_form_context,
+)
+from web.forms import FormValues, domain_error_messages, parse_form
 from web.pages.common import page, redirect_after_post
 from web.rendering import is_htmx
+from web.saving_once import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY_FIELD,
+    KEY_REFUSED,
+    OUTBOX_OWNER,
+    OWNER_REFUSED,
+    STALE_DEBRIEF,
+    STALE_FORM,
+    forget_kept_log_with_key,
+    forget_restored_form,
+    idempotency_key_of,
+    kept_answers,
+    log_once,
+    posted_kept_form_id,
+    restored_from,
+)
 from web.session import CheckedVisitor, SignedInVisitor, Visitor, csrf_sent
 
 router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 ENCOUNTER_LOGGED = "encounter-logged"
-IDEMPOTENCY_KEY = "Idempotency-Key"
-# The phone's outbox says whose log it sends (the person signed in when it was saved): a shared
-# phone or another tab may have someone else's session in the cookie by then.
-OUTBOX_OWNER = "X-Outbox-Owner"
-OWNER_REFUSED = (
-    "Not saved: this encounter was saved on this phone by someone else. Sign in as the person "
-    "who saved it to send it."
-)
-# A restored log form carries the key its answers were first sent with (web/late_forms.py), and
-# the kept row it came from, so its save replays a send that got through and deletes only that
-# row.
-IDEMPOTENCY_KEY_FIELD = "idempotency_key"
-KEPT_FORM_ID_FIELD = "kept_form_id"
-KEY_REFUSED = (
-    "Not saved: this encounter was already saved from this phone, with other answers. Check "
-    "My encounters; saving again logs it as a new encounter."
-)
-# A form sent with the token of an earlier session while the person is signed in (they signed
-# in again in another tab): shown again, filled in, and nothing saved until they confirm.
-STALE_FORM = (
-    "Not saved yet: you signed in again since this page opened. Check the answers and save."
-)
-STALE_DEBRIEF = "Not sent yet: you signed in again since this page opened. Choose again to send."
-CHOOSE_ONE = "Choose one."
-SINGLE_FIELDS = (
-    "occurred_on", "setting", "initiated_by", "modality", "peer_profession",
-    "peer_org_relation", "duration_band", "escalation", "follow_up",
-)  # fmt: skip
-MULTI_FIELDS = ("stressors", "elements", "support_types", "flow_steps")
-# What a form posted after its session ended keeps (web/late_forms.py): its own fields only.
-ENCOUNTER_FORM_FIELDS = frozenset(
-    {*SINGLE_FIELDS, *MULTI_FIELDS, "resources_shared", "supporter_needs_debrief"}
-)
-LOG_FORM_FIELDS = ENCOUNTER_FORM_FIELDS | {IDEMPOTENCY_KEY_FIELD}
-DEBRIEF_FORM_FIELDS = frozenset({"urgency"})
-# The encounter form's fields in the order the form shows them, by the names people see: the
-# error summary lists them in this order.
-ENCOUNTER_FIELD_NAMES = {
-    "setting": "Where",
-    "peer_profession": "Colleague's profession",
-    "duration_band": "How long",
-    "stressors": "What it was about",
-    "elements": "What you did",
-    "support_types": "What they needed",
-    "occurred_on": "Date",
-    "modality": "How",
-    "initiated_by": "Who started it",
-    "peer_org_relation": "Where the colleague works",
-    "flow_steps": "Guide steps you used",
-    "escalation": "Referral or escalation",
-    "follow_up": "Follow-up",
-    "resources_shared": "Resources shared",
-    "supporter_needs_debrief": "Debrief",
-}
-# What a required field left unanswered says, beside it and in the summary at the top.
-UNANSWERED_MESSAGES = {
-    "setting": "Choose where it happened",
-    "peer_profession": "Choose the colleague's profession",
-    "duration_band": "Choose how long it took",
-    "stressors": "Choose what it was about",
-    "elements": "Choose what you did",
-    "support_types": "Choose what they needed",
-    "occurred_on": "Enter the date",
-}
-# Inside the closed "More details": it opens by itself when one of these has a message.
-MORE_DETAILS_FIELDS = (
-    "occurred_on", "modality", "initiated_by", "peer_org_relation", "flow_steps",
-    "escalation", "follow_up", "resources_shared", "supporter_needs_debrief",
-)  # fmt: skip
-# The answers of "More details" that the line summing them up counts (one, several).
-COUNTED_ANSWERS = {
-    "flow_steps": ("guide step", "guide steps"),
-    "resources_shared": ("resource shared", "resources shared"),
-}
-DEBRIEF_WANTED = "Debrief wanted"
-# A typical encounter: listening and emotional support are nearly always part of it.
-LOG_DEFAULTS: dict[str, Any] = {
-    "modality": Modality.in_person,
-    "initiated_by": InitiatedBy.supporter_approach,
-    "peer_org_relation": PeerOrgRelation.unknown,
-    "escalation": Escalation.none,
-    "follow_up": FollowUp.none,
-    "elements": [SupportElement.listening],
-    "support_types": [SupportType.emotional],
-    "flow_steps": [],
-    "stressors": [],
-    "resources_shared": [],
-}
-
-
-def kept_field_names(address: str) -> frozenset[str]:
-    """The fields of the form at a keepable address (none elsewhere)."""
-    if not is_keepable_address(address):
-        return frozenset()
-    if address == LOG_ADDRESS:
-        return LOG_FORM_FIELDS
-    return DEBRIEF_FORM_FIELDS if address == DEBRIEF_ADDRESS else ENCOUNTER_FORM_FIELDS
-
-
-def kept_answers(kept: KeptForm) -> Form:
-    """A kept form's answers as a submitted form, so a page restores them through the same
-    path that re-renders a posted one (`encounter_values` for the log and edit forms)."""
-    values: dict[str, list[str]] = {}
-    for name, value in kept.fields:
-        values.setdefault(name, []).append(value)
-    return Form(values)
-
-
-def idempotency_key_of(request: Request, form: Form) -> str | None:
-    """The log's Idempotency-Key: a restored form's own field first (with JavaScript, the
-    outbox adds a header with a new key to every Save; the field is the key these answers were
-    first sent with), else the header."""
-    field = form.first(IDEMPOTENCY_KEY_FIELD)
-    return field if field else request.headers.get(IDEMPOTENCY_KEY)  # an empty header is refused
-
-
-def posted_kept_form_id(form: Form) -> int | None:
-    raw = form.first(KEPT_FORM_ID_FIELD)
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
-
-
-def restored_from(session: Session, visitor: Visitor, address: str, form: Form) -> KeptForm | None:
-    """The kept form a posted form was restored from, while it is still kept."""
-    kept = kept_form_for(session=session, actor=visitor.actor, address=address)
-    return kept if kept is not None and kept.id == posted_kept_form_id(form) else None
-
-
-def forget_restored_form(session: Session, visitor: Visitor, form: Form) -> None:
-    """After a save: delete the kept row the form was restored from, and no other."""
-    kept_id = posted_kept_form_id(form)
-    if kept_id is not None:
-        discard_kept_form_by_id(session=session, actor=visitor.actor, kept_form_id=kept_id)
 
 
 def require_supporter(visitor: Visitor) -> Supporter:
     if not visitor.is_supporter or visitor.supporter is None:
         raise PermissionDenied("These pages are for peer supporters.")
     return visitor.supporter
-
-
-def choices() -> dict[str, Any]:
-    """The codes the log form offers, in the order the program lists them."""
-    return {
-        "settings": list(EncounterSetting),
-        "initiations": list(InitiatedBy),
-        "modalities": list(Modality),
-        "relations": list(PeerOrgRelation),
-        "durations": list(DurationBand),
-        "stressor_codes": list(Stressor),
-        "element_codes": list(SupportElement),
-        "support_type_codes": list(SupportType),
-        "flow_codes": list(FlowStep),
-        "escalations": list(Escalation),
-        "follow_ups": list(FollowUp),
-    }
 
 
 def month_summary(session: Session, visitor: Visitor, supporter: Supporter) -> dict[str, Any]:
@@ -308,96 +149,6 @@ def guide_page(request: Request, session: SessionDep, visitor: SignedInVisitor) 
 
 
 # Logging an encounter.
-
-
-def encounter_values(form: Form) -> dict[str, Any]:
-    """The form's answers in the shape of EncounterCreate; blank answers are left out so the
-    schema's defaults and messages apply."""
-    values: dict[str, Any] = {name: form.first(name) for name in SINGLE_FIELDS if form.first(name)}
-    values.update({name: form.all(name) for name in MULTI_FIELDS})
-    values["resources_shared"] = [
-        int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else raw
-        for raw in form.all("resources_shared")
-    ]
-    values["supporter_needs_debrief"] = form.first("supporter_needs_debrief") == "yes"
-    return values
-
-
-def log_form_context(
-    session: Session, visitor: Visitor, values: dict[str, Any], errors: dict[str, str]
-) -> dict[str, Any]:
-    """What the encounter form needs besides its answers: the choices, the supporter's usual
-    peer professions first, the error summary and the line that sums up "More details"."""
-    published = list_resources(
-        session=session, actor=visitor.actor, filters=ResourceFilters(), page=PageRequest(200)
-    )
-    professions = list_professions(session=session)
-    usual = most_logged_peer_professions(session=session, actor=visitor.actor)
-    by_code = {profession.code: profession for profession in professions}
-    today = program_today(session)
-    return {
-        **choices(),
-        "professions": professions,
-        "usual_professions": [by_code[code] for code in usual if code in by_code],
-        "shareable_resources": published.items,
-        "today": today,
-        "error_summary": error_summary(errors, ENCOUNTER_FIELD_NAMES, UNANSWERED_MESSAGES),
-        "more_details_open": any(field in errors for field in MORE_DETAILS_FIELDS),
-        "more_details_line": more_details_line(values, today),
-        "counted_answers": COUNTED_ANSWERS,
-        "debrief_wanted": DEBRIEF_WANTED,
-    }
-
-
-def more_details_line(values: dict[str, Any], today: date) -> list[str]:
-    """Every answer inside the closed "More details", in the form's order, so that nothing
-    pre-filled is saved unseen ("Today · In person · You approached · ...")."""
-    line = [day_of(values.get("occurred_on"), today)]
-    line += chosen_labels(("modality", "initiated_by", "peer_org_relation"), values)
-    line += counted("flow_steps", values)
-    line += chosen_labels(("escalation", "follow_up"), values)
-    line += counted("resources_shared", values)
-    return line + ([DEBRIEF_WANTED] if values.get("supporter_needs_debrief") else [])
-
-
-def chosen_labels(fields: tuple[str, ...], values: dict[str, Any]) -> list[str]:
-    return [form_label(field, str(values[field])) for field in fields if values.get(field)]
-
-
-def counted(field: str, values: dict[str, Any]) -> list[str]:
-    chosen = len(values.get(field) or [])
-    one, several = COUNTED_ANSWERS[field]
-    return [f"{chosen} {one if chosen == 1 else several}"] if chosen else []
-
-
-def day_of(occurred_on: date | str | None, today: date) -> str:
-    """The day as the line says it: "Today", else the month and day ("Dec 5"); an answer
-    that is no date, as typed (its own message says so)."""
-    if isinstance(occurred_on, str):
-        try:
-            day = date.fromisoformat(occurred_on)
-        except ValueError:
-            return occurred_on or "No date"
-    elif occurred_on is None:
-        return "No date"
-    else:
-        day = occurred_on
-    return "Today" if day == today else day.strftime("%b %-d")
-
-
-def fresh_log_values(today: date) -> dict[str, Any]:
-    return {**LOG_DEFAULTS, "occurred_on": today}
-
-
-def as_form_fields(values: dict[str, Any]) -> list[tuple[str, str]]:
-    """Answers as a form posts them, (name, value) pairs: the log form's `data-fresh-answers`,
-    which the outbox puts back after an offline Save (not `form.reset()`, which returns to what
-    the server last rendered: a refused form's answers, or a kept form's)."""
-    fields = []
-    for name, value in values.items():
-        for one in value if isinstance(value, list) else [value]:
-            fields.append((name, one.value if isinstance(one, Enum) else str(one)))
-    return fields
 
 
 def log_page(
@@ -493,64 +244,6 @@ def log_submit(
         kept_address=LOG_ADDRESS, kept_form_id=posted_kept_form_id(form),
         idempotency_key=form_key,
     )  # fmt: skip
-
-
-def forget_kept_log_with_key(session: Session, visitor: Visitor, key: str | None) -> None:
-    """The kept log sent late with this key is this very encounter (the phone sent it again
-    with its key): logged or replayed now, it is no longer waiting to be checked."""
-    kept = kept_form_for(session=session, actor=visitor.actor, address=LOG_ADDRESS)
-    if key and kept is not None and kept_answers(kept).first(IDEMPOTENCY_KEY_FIELD) == key:
-        assert kept.id is not None
-        discard_kept_form_by_id(session=session, actor=visitor.actor, kept_form_id=kept.id)
-
-
-@dataclass(frozen=True)
-class LogAnswer:
-    """What a logged encounter's confirmation shows; stored with an Idempotency-Key so a retry
-    shows the same confirmation."""
-
-    workload: MonthlyWorkload
-    debrief_prompt: bool
-
-    def to_json(self) -> str:
-        workload = self.workload
-        return json.dumps(
-            {
-                "month_start": workload.month_start.isoformat(),
-                "count": workload.count,
-                "cap": workload.cap,
-                "debrief_prompt": self.debrief_prompt,
-            }
-        )
-
-    @classmethod
-    def from_json(cls, body: str) -> LogAnswer:
-        stored = json.loads(body)
-        workload = MonthlyWorkload(
-            month_start=date.fromisoformat(stored["month_start"]),
-            count=stored["count"],
-            cap=stored["cap"],
-        )
-        return cls(workload=workload, debrief_prompt=stored["debrief_prompt"])
-
-
-def log_once(
-    session: Session, visitor: Visitor, data: EncounterCreate, *, key: str | None
-) -> LogAnswer:
-    """`log_encounter`, at most once per Idempotency-Key (none: every time)."""
-
-    def log() -> LogAnswer:
-        logged = log_encounter(session=session, actor=visitor.actor, data=data)
-        return LogAnswer(workload=logged.workload, debrief_prompt=logged.debrief_prompt)
-
-    if key is None:
-        return log()
-    fingerprint = request_fingerprint("POST", "/log", data.model_dump_json().encode())
-    answer = run_once(
-        session, actor=visitor.actor, key=key, fingerprint=fingerprint,
-        work=lambda: StoredResponse(status_code=200, body=log().to_json()),
-    )  # fmt: skip
-    return LogAnswer.from_json(answer.response.body)
 
 
 @router.get("/month", response_class=HTMLResponse)

@@ -112,7 +112,7 @@ def test_a_retry_after_the_answer_was_lost_confirms_again_and_logs_nothing_more(
     assert first.status_code == 200, first.text
     assert (retried.status_code, retried.text) == (200, first.text)
     assert other.status_code == 422
-    assert "sent before with other answers" in other.text
+    assert "already saved from this phone, with other answers" in other.text
     assert encounters(live_server, supporter_id) == 1
 
 

@@ -747,12 +747,12 @@ def test_a_log_kept_more_than_23_hours_is_held_and_can_be_deleted_from_the_phone
         "Not sent: Saved on this phone more than a day ago. Check My encounters: if it is not "
         "there, Fix it and save."
     )
-    expect(held).to_contain_text("ICU · Physician")
+    expect(held).to_contain_text("ICU · Physician · Today")  # the day as the form says it
     assert keys == ["3b0f6a52-0000-4000-8000-000000002259"]
     assert encounters_of(live_server, login) == 1
 
     held.get_by_role("button", name="Delete from this phone").tap()
-    expect(outbox_notice(page)).to_have_text("Deleted from this phone: ICU · Physician.")
+    expect(outbox_notice(page)).to_have_text("Deleted from this phone: ICU · Physician · Today.")
     expect(page.locator(".outbox-item")).to_have_count(0)
     assert stored_outbox(page) is None
 

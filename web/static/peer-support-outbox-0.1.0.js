@@ -107,7 +107,8 @@
     var input = form.querySelector('input[name="' + KEY_FIELD + '"]');
     if (input) { input.value = key; }
   }
-  // What the person sees of a kept log: where, who, how long, the day (their own words on the form).
+  // What the person sees of a kept log: where, who, how long (their own words on the form);
+  // the day is added when the list is shown (`summaryWithDay`).
   function summaryOf(form) {
     var parts = [];
     ["setting", "peer_profession", "duration_band"].forEach(function (name) {
@@ -119,8 +120,20 @@
         parts.push(select.selectedOptions[0].textContent.trim());
       }
     });
-    var day = form.querySelector('input[name="occurred_on"]');
-    if (day && day.value) { parts.push(day.value); }
+    return parts.join(" \u00b7 ");
+  }
+  // The day as the server says it in the line under "More details" (`day_of`): "Today", else
+  // "Dec 5". Worked out when the list is shown, not when the log was kept: a log kept before
+  // midnight is no longer today's.
+  function dayLabel(value) {
+    if (value === localToday()) { return "Today"; }
+    var day = new Date(value + "T12:00:00");
+    return isNaN(day) ? value : day.toLocaleDateString("en-US", { month: "short", day: "numeric" });
+  }
+  function summaryWithDay(item) {
+    var parts = item.summary ? [item.summary] : [];
+    var day = (item.fields || []).filter(function (field) { return field[0] === "occurred_on"; })[0];
+    if (day && day[1]) { parts.push(dayLabel(day[1])); }
     return parts.join(" \u00b7 ");
   }
   function localToday() {
@@ -537,7 +550,8 @@
     });
     var said = row.appendChild(element("span", "outbox-time", "Saved " + time));
     said.id = "outbox-item-" + index;
-    if (item.summary) { said.textContent += ": " + item.summary; }
+    var summary = summaryWithDay(item);
+    if (summary) { said.textContent += ": " + summary; }
     row.appendChild(element("span", "outbox-state", stateOf(item)));
     if (item.state === "signin") {
       var signIn = element("a", "button small", "Sign in to send");
@@ -590,7 +604,8 @@
     if (!item) { return; }
     remove(key);
     if (fixing === key) { fixing = null; }
-    announcement = "Deleted from this phone" + (item.summary ? ": " + item.summary + "." : ".");
+    var summary = summaryWithDay(item);
+    announcement = "Deleted from this phone" + (summary ? ": " + summary + "." : ".");
     render();
     showNotice();
   });

@@ -140,6 +140,7 @@ def test_a_log_saved_offline_waits_on_the_phone_and_is_sent_once_back_online(
 
     expect(outbox_notice(page)).to_have_text(f"Saved on this phone. {WAITING}")
     expect(page.locator(".outbox-item")).to_contain_text("Waiting for a connection.")
+    expect(page.locator(".outbox-item")).to_contain_text(" · Today")  # the day as the form says it
     # The form is ready for the next encounter: the answers are gone, the usual ones are back.
     expect(page.locator('input[name="setting"][value="icu"]')).not_to_be_checked()
     expect(page.locator('select[name="peer_profession"]')).to_have_value("")
@@ -725,13 +726,16 @@ def test_a_log_kept_more_than_23_hours_is_held_and_can_be_deleted_from_the_phone
         ["stressors", "adverse_event"], ["elements", "listening"],
         ["support_types", "emotional"], ["occurred_on", date.today().isoformat()],
     ]  # fmt: skip
+    # The held log was for the day before yesterday: the list says its day as "Dec 5" does.
+    day = date.today() - timedelta(days=2)
+    held_fields = [*fields[:-1], ["occurred_on", day.isoformat()]]
     now = datetime.now(UTC)
     items = [
-        {"key": key, "owner": owner, "saved_at": (now - age).isoformat(), "fields": fields,
+        {"key": key, "owner": owner, "saved_at": (now - age).isoformat(), "fields": answers,
          "summary": "ICU · Physician", "state": "waiting", "reason": "", "fault": []}
-        for key, age in (
-            ("3b0f6a52-0000-4000-8000-000000002301", timedelta(hours=23, minutes=1)),
-            ("3b0f6a52-0000-4000-8000-000000002259", timedelta(hours=22, minutes=59)),
+        for key, age, answers in (
+            ("3b0f6a52-0000-4000-8000-000000002301", timedelta(hours=23, minutes=1), held_fields),
+            ("3b0f6a52-0000-4000-8000-000000002259", timedelta(hours=22, minutes=59), fields),
         )
     ]  # fmt: skip
     page.evaluate(
@@ -747,12 +751,14 @@ def test_a_log_kept_more_than_23_hours_is_held_and_can_be_deleted_from_the_phone
         "Not sent: Saved on this phone more than a day ago. Check My encounters: if it is not "
         "there, Fix it and save."
     )
-    expect(held).to_contain_text("ICU · Physician · Today")  # the day as the form says it
+    expect(held).to_contain_text(f"ICU · Physician · {day:%b} {day.day}")
     assert keys == ["3b0f6a52-0000-4000-8000-000000002259"]
     assert encounters_of(live_server, login) == 1
 
     held.get_by_role("button", name="Delete from this phone").tap()
-    expect(outbox_notice(page)).to_have_text("Deleted from this phone: ICU · Physician · Today.")
+    expect(outbox_notice(page)).to_have_text(
+        f"Deleted from this phone: ICU · Physician · {day:%b} {day.day}."
+    )
     expect(page.locator(".outbox-item")).to_have_count(0)
     assert stored_outbox(page) is None
 

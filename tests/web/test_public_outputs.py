@@ -60,6 +60,7 @@ NOT_COUNTS = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:[+-]\d{2}:\d{2}|Z)?)?"
     r'|resource-\d+|"id":\s*\d+|/curation/\d+'
+    r"|\?v=[0-9a-f]+"  # a static file's content hash (`static_url`), no count
 )
 
 

@@ -95,6 +95,17 @@ def test_a_kept_form_is_gone_after_12_hours(db: Session, user: User) -> None:
     assert kept_form_for(session=db, actor=actor, address="/log") is None
 
 
+def test_a_kept_form_is_gone_at_exactly_12_hours(
+    db: Session, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actor = actor_of(user)
+    keep(db, actor, "/log", ANSWERS)
+    kept = db.exec(select(KeptForm)).one()
+    now = kept.created_at + timedelta(hours=12)
+    monkeypatch.setattr("domain.kept_forms.service.utcnow", lambda: now)
+    assert kept_form_for(session=db, actor=actor, address="/log") is None
+
+
 def test_a_newer_post_replaces_the_kept_form(db: Session, user: User) -> None:
     actor = actor_of(user)
     keep(db, actor, "/log", ANSWERS)
@@ -130,6 +141,15 @@ def test_discarding_deletes_the_kept_form(db: Session, user: User) -> None:
     discard_kept_form(session=db, actor=actor, address="/log")
     assert kept_count(db) == 0
     discard_kept_form(session=db, actor=actor, address="/log")  # nothing left: no error
+
+
+def test_discarding_one_form_leaves_the_persons_other_kept_forms(db: Session, user: User) -> None:
+    actor = actor_of(user)
+    keep(db, actor, "/log", ANSWERS)
+    keep(db, actor, "/debrief", [("urgency", "today")])
+    discard_kept_form(session=db, actor=actor, address="/log")
+    assert kept_form_for(session=db, actor=actor, address="/log") is None
+    assert kept_form_for(session=db, actor=actor, address="/debrief") is not None
 
 
 def test_values_longer_than_these_forms_send_are_left_out(db: Session, user: User) -> None:

@@ -141,12 +141,14 @@ def test_kept_forms_go_at_their_expiry_and_outlive_their_sessions(
         db,
         session=long_ended,
         expired_a_second_ago=kept_form(user, expires_at=now - SECOND, address="/log"),
+        # Kept exactly 12 hours ago: its time is up.
+        expires_now=kept_form(user, expires_at=now, address="/encounters/1/edit"),
         expires_in_a_second=kept_form(user, expires_at=now + SECOND, address="/debrief"),
     )
 
     counts = purge_expired(db, now)
 
-    assert counts == NO_PURGE | {"page sessions": 1, "kept forms": 1}
+    assert counts == NO_PURGE | {"page sessions": 1, "kept forms": 2}
     assert remaining(db, KeptForm, ids) == {"expires_in_a_second"}
 
 

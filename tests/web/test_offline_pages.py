@@ -10,7 +10,6 @@ import json
 import re
 import struct
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from domain.codes import Role, SupporterStatus
 from domain.idempotency.models import IdempotencyRecord
+from domain.program_settings.service import program_today
 from domain.supporters.models import Supporter
 from tests.factories import make_supporter, make_user
 from tests.web.conftest import HTML, HTMX, Browser, assert_security_headers, csp_directives
@@ -391,9 +391,9 @@ def form_attribute(page: str, name: str) -> Any:
 
 
 def test_the_log_form_carries_the_fresh_answers_and_the_unanswered_messages(
-    client: TestClient, as_supporter: Browser
+    client: TestClient, db: Session, as_supporter: Browser
 ) -> None:
-    today = date.today().isoformat()  # the program's zone is UTC in tests
+    today = program_today(db).isoformat()  # the program's zone, not UTC
     expected_fresh = [
         ["modality", "in_person"], ["initiated_by", "supporter_approach"],
         ["peer_org_relation", "unknown"], ["escalation", "none"], ["follow_up", "none"],

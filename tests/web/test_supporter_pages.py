@@ -19,6 +19,7 @@ from domain.columns import utcnow
 from domain.debriefs.models import DebriefRequest, DebriefStatus, DebriefUrgency
 from domain.encounters.models import Encounter
 from domain.encounters.service import log_encounter
+from domain.program_settings.service import program_today
 from domain.sessions.models import Attendance
 from domain.supporters.models import Supporter
 from tests.factories import (
@@ -287,10 +288,11 @@ def test_people_without_a_supporter_profile_cannot_post_to_supporter_pages(
 
 
 def test_a_fresh_log_form_has_the_usual_answers_selected(
-    client: TestClient, as_supporter: Browser
+    client: TestClient, db: Session, as_supporter: Browser
 ) -> None:
     page = client.get("/log").text
-    assert f'id="occurred_on" name="occurred_on" type="date" value="{today()}"' in page
+    # The program's today, which is not UTC's between midnight UTC and midnight in its zone.
+    assert f'name="occurred_on" type="date" value="{program_today(db)}"' in page
     assert checked(page, "modality", "in_person")
     assert checked(page, "initiated_by", "supporter_approach")
     assert checked(page, "elements", "listening")

@@ -41,6 +41,7 @@ from domain.db import make_engine, unit_of_work
 from domain.encounters.service import log_encounter
 from domain.kept_forms.service import DEBRIEF_ADDRESS, LOG_ADDRESS, keep_form
 from domain.migrations import upgrade_to_head
+from domain.program_settings.models import DEFAULT_TIME_ZONE
 from domain.sessions.models import Attendance
 from domain.settings import Settings
 from domain.supporters.models import Supporter
@@ -274,7 +275,9 @@ def phone_context(
     browser: Browser, server: LiveServer, viewport: dict[str, int], **options: Any
 ) -> BrowserContext:
     """A fresh context (empty cache, no cookies) that looks like a phone: small screen, high
-    density, touch."""
+    density, touch, and the clock of the program's zone, as a phone at the hospital has (the
+    machine's zone is UTC: between midnight UTC and midnight there its today is not the
+    program's)."""
     return browser.new_context(
         base_url=server.url,
         viewport={"width": viewport["width"], "height": viewport["height"]},
@@ -282,7 +285,7 @@ def phone_context(
         is_mobile=True,
         has_touch=True,
         locale="en-US",
-        **options,
+        **{"timezone_id": DEFAULT_TIME_ZONE, **options},
     )
 
 
